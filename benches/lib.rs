@@ -1,0 +1,1 @@
+//! Criterion benchmarks of CAAS; see README.md for how to run them.

@@ -1,0 +1,267 @@
+//! Time, injected: a [`Clock`] trait with a system and a manual implementation,
+//! and the [`Timestamp`] every crate stores (unix milliseconds).
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::{Error, Result};
+
+/// A point in time as milliseconds since the unix epoch (UTC).
+///
+/// Stored as `BIGINT` in SQL, serialized as an RFC 3339 string in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    /// The unix epoch.
+    pub const EPOCH: Timestamp = Timestamp(0);
+
+    /// The timestamp `ms` milliseconds after the unix epoch.
+    pub const fn from_millis(ms: i64) -> Self {
+        Timestamp(ms)
+    }
+
+    /// Milliseconds since the unix epoch.
+    pub const fn as_millis(self) -> i64 {
+        self.0
+    }
+
+    /// Whole seconds since the unix epoch (rounded down).
+    pub const fn as_secs(self) -> i64 {
+        self.0.div_euclid(1000)
+    }
+
+    /// `self + d`, saturating at the representable range.
+    #[must_use]
+    pub fn saturating_add(self, d: Duration) -> Self {
+        let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        Timestamp(self.0.saturating_add(ms))
+    }
+
+    /// `self - d`, saturating at the representable range.
+    #[must_use]
+    pub fn saturating_sub(self, d: Duration) -> Self {
+        let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        Timestamp(self.0.saturating_sub(ms))
+    }
+
+    /// How long after `earlier` this is; zero if it is not after.
+    pub fn duration_since(self, earlier: Timestamp) -> Duration {
+        let ms = self.0.saturating_sub(earlier.0).max(0);
+        Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+    }
+
+    /// The `SystemTime` for this timestamp.
+    pub fn to_system_time(self) -> SystemTime {
+        if self.0 >= 0 {
+            UNIX_EPOCH + Duration::from_millis(self.0.unsigned_abs())
+        } else {
+            UNIX_EPOCH - Duration::from_millis(self.0.unsigned_abs())
+        }
+    }
+
+    /// The timestamp of a `SystemTime` (millisecond precision).
+    pub fn from_system_time(t: SystemTime) -> Self {
+        match t.duration_since(UNIX_EPOCH) {
+            Ok(d) => Timestamp(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+            Err(e) => Timestamp(-i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX)),
+        }
+    }
+
+    /// Parses an RFC 3339 timestamp such as `2026-11-21T10:00:00Z`.
+    pub fn parse_rfc3339(s: &str) -> Result<Self> {
+        humantime::parse_rfc3339_weak(s)
+            .map(Self::from_system_time)
+            .map_err(|e| Error::invalid_input(format!("`{s}` is not an RFC 3339 timestamp: {e}")))
+    }
+
+    /// The UTC calendar date `(year, month 1–12, day 1–31)` of this timestamp.
+    pub fn civil_date(self) -> (i64, u32, u32) {
+        civil_from_days(self.0.div_euclid(86_400_000))
+    }
+}
+
+/// Converts days since 1970-01-01 to a proleptic Gregorian `(year, month, day)`.
+///
+/// The algorithm is Howard Hinnant's `civil_from_days`.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097); // [0, 146096]
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
+    let mp = (5 * doy + 2) / 153; // [0, 11]
+    let day = doy - (153 * mp + 2) / 5 + 1; // [1, 31]
+    let month = if mp < 10 { mp + 3 } else { mp - 9 }; // [1, 12]
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    // Both values are in range by construction.
+    (year, month as u32, day as u32)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (inverse of `civil_from_days`).
+pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(month);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&humantime::format_rfc3339_millis(self.to_system_time()), f)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Timestamp::parse_rfc3339(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A source of the current time.
+///
+/// Logic never reads the wall clock directly; it asks a `Clock`, so tests can
+/// use a [`ManualClock`].
+pub trait Clock: Send + Sync + fmt::Debug + 'static {
+    /// The current time.
+    fn now(&self) -> Timestamp;
+}
+
+/// A shared clock handle.
+pub type SharedClock = Arc<dyn Clock>;
+
+/// The operating system's wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl SystemClock {
+    /// A shared handle to the system clock.
+    pub fn shared() -> SharedClock {
+        Arc::new(SystemClock)
+    }
+}
+
+impl Clock for SystemClock {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the system clock is the one place that reads the wall clock"
+    )]
+    fn now(&self) -> Timestamp {
+        Timestamp::from_system_time(SystemTime::now())
+    }
+}
+
+/// A clock that only moves when told to; for tests and simulations.
+#[derive(Debug, Default)]
+pub struct ManualClock {
+    ms: AtomicI64,
+}
+
+impl ManualClock {
+    /// A manual clock showing `start`.
+    pub fn new(start: Timestamp) -> Self {
+        ManualClock {
+            ms: AtomicI64::new(start.as_millis()),
+        }
+    }
+
+    /// A shared manual clock showing `start`.
+    pub fn shared(start: Timestamp) -> Arc<ManualClock> {
+        Arc::new(Self::new(start))
+    }
+
+    /// Moves the clock forward by `d`.
+    pub fn advance(&self, d: Duration) {
+        let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        self.ms.fetch_add(ms, Ordering::SeqCst);
+    }
+
+    /// Sets the clock to `t` (which may be in the past).
+    pub fn set(&self, t: Timestamp) {
+        self.ms.store(t.as_millis(), Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(self.ms.load(Ordering::SeqCst))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manual_clock_moves_only_when_told() {
+        let clock = ManualClock::new(Timestamp::from_millis(1_000));
+        assert_eq!(clock.now().as_millis(), 1_000);
+        clock.advance(Duration::from_millis(250));
+        assert_eq!(clock.now().as_millis(), 1_250);
+        clock.set(Timestamp::from_millis(10));
+        assert_eq!(clock.now().as_millis(), 10);
+    }
+
+    #[test]
+    fn timestamps_round_trip_through_rfc3339() {
+        let t = Timestamp::from_millis(1_795_000_000_123);
+        let s = t.to_string();
+        assert_eq!(s, "2026-11-18T11:06:40.123Z");
+        assert_eq!(Timestamp::parse_rfc3339(&s).unwrap(), t);
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(json, "\"2026-11-18T11:06:40.123Z\"");
+        assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), t);
+    }
+
+    #[test]
+    fn bad_rfc3339_is_invalid_input() {
+        let e = Timestamp::parse_rfc3339("yesterday").unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn duration_since_never_goes_negative() {
+        let a = Timestamp::from_millis(5);
+        let b = Timestamp::from_millis(9);
+        assert_eq!(b.duration_since(a), Duration::from_millis(4));
+        assert_eq!(a.duration_since(b), Duration::ZERO);
+    }
+
+    #[test]
+    fn civil_dates_match_known_days() {
+        assert_eq!(Timestamp::EPOCH.civil_date(), (1970, 1, 1));
+        // 2000-02-29 (a leap day) and 2026-11-22.
+        assert_eq!(
+            Timestamp::from_millis(951_782_400_000).civil_date(),
+            (2000, 2, 29)
+        );
+        assert_eq!(
+            Timestamp::from_millis(1_795_305_600_000).civil_date(),
+            (2026, 11, 22)
+        );
+        assert_eq!(Timestamp::from_millis(-1).civil_date(), (1969, 12, 31));
+    }
+
+    #[test]
+    fn days_from_civil_inverts_civil_from_days() {
+        for days in (-800_000..800_000).step_by(997) {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days, "{y}-{m}-{d}");
+        }
+    }
+}

@@ -1,0 +1,45 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod audit;
+mod clock;
+mod error;
+pub mod events;
+mod id;
+pub mod kv;
+pub mod limit;
+mod migrations;
+mod namespace;
+mod principal;
+#[cfg(feature = "redis")]
+mod redis_conn;
+mod secret;
+pub mod sql;
+mod subject;
+mod tenant;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+pub use self::audit::{AuditEvent, AuditSink, MemoryAuditSink, Outcome, SharedAuditSink};
+pub use self::clock::{Clock, ManualClock, SharedClock, SystemClock, Timestamp};
+pub use self::error::{Error, ErrorKind, Result};
+pub use self::events::{Event, EventBus, SharedEventBus, Subscription, Topic, TopicFilter};
+pub use self::id::new_id;
+pub use self::kv::{KvStore, SharedKvStore};
+pub use self::limit::{Period, Quota, RateLimit, RateLimitDecision, RateLimiter, UsageMeter};
+pub use self::migrations::MIGRATIONS;
+pub use self::namespace::{KvKey, Namespace};
+pub use self::principal::{Principal, PrincipalKind};
+#[cfg(feature = "redis")]
+pub use self::redis_conn::RedisConfig;
+pub use self::secret::{Secret, SecretBytes, SecretString};
+pub use self::sql::{Db, DbOptions, Dialect, Tx};
+pub use self::subject::{
+    DataCategory, DataSubjectSource, ErasureMethod, ErasureOutcome, RecordingDataSubjectSource,
+    Retained, SharedDataSubjectSource, SubjectCall, SubjectExport, SubjectRef,
+};
+pub use self::tenant::{
+    MemoryTenantStore, NewTenant, Page, Resolution, SharedTenantStore, SqlTenantStore, Tenant,
+    TenantHints, TenantId, TenantRef, TenantResolver, TenantSettings, TenantSlug, TenantSource,
+    TenantStatus, TenantStore, TenantUpdate,
+};

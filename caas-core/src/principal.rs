@@ -1,0 +1,115 @@
+//! [`Principal`]: who is making a request, as every crate sees it.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::TenantId;
+
+/// What kind of actor a principal is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    /// A person with an account.
+    User,
+    /// A machine: an API key, a client-credentials client, the platform admin.
+    Service,
+    /// An anonymous or temporary visitor.
+    Guest,
+}
+
+/// An authenticated actor: subject, tenant, kind, roles, scopes and attributes.
+///
+/// Built by an authenticator once credentials are verified; read by
+/// authorization, audit and every handler.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Principal {
+    /// Stable subject id within the tenant (a user id, a key id…).
+    pub subject: String,
+    /// The tenant the principal belongs to; `None` for platform-level actors.
+    pub tenant: Option<TenantId>,
+    /// What kind of actor this is.
+    pub kind: PrincipalKind,
+    /// Role names.
+    #[serde(default)]
+    pub roles: BTreeSet<String>,
+    /// OAuth-style scopes granted to the credentials.
+    #[serde(default)]
+    pub scopes: BTreeSet<String>,
+    /// Further attributes for attribute-based policies.
+    #[serde(default)]
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Principal {
+    /// A principal with no roles, scopes or attributes.
+    pub fn new(subject: impl Into<String>, tenant: Option<TenantId>, kind: PrincipalKind) -> Self {
+        Principal {
+            subject: subject.into(),
+            tenant,
+            kind,
+            roles: BTreeSet::new(),
+            scopes: BTreeSet::new(),
+            attributes: serde_json::Map::new(),
+        }
+    }
+
+    /// Adds a role.
+    #[must_use]
+    pub fn with_role(mut self, role: impl Into<String>) -> Self {
+        self.roles.insert(role.into());
+        self
+    }
+
+    /// Adds a scope.
+    #[must_use]
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scopes.insert(scope.into());
+        self
+    }
+
+    /// Sets an attribute.
+    #[must_use]
+    pub fn with_attribute(mut self, key: impl Into<String>, value: serde_json::Value) -> Self {
+        self.attributes.insert(key.into(), value);
+        self
+    }
+
+    /// Whether the principal has `role`.
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.contains(role)
+    }
+
+    /// Whether the principal's credentials carry `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.contains(scope)
+    }
+
+    /// Whether the principal belongs to `tenant`.
+    pub fn is_in_tenant(&self, tenant: &TenantId) -> bool {
+        self.tenant.as_ref() == Some(tenant)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ManualClock, Timestamp};
+
+    #[test]
+    fn principal_answers_membership_questions() {
+        let clock = ManualClock::new(Timestamp::EPOCH);
+        let t = TenantId::generate(&clock);
+        let other = TenantId::generate(&clock);
+        let p = Principal::new("user-1", Some(t), PrincipalKind::User)
+            .with_role("admin")
+            .with_scope("games:write")
+            .with_attribute("department", serde_json::json!("sales"));
+        assert!(p.has_role("admin") && !p.has_role("owner"));
+        assert!(p.has_scope("games:write") && !p.has_scope("games:read"));
+        assert!(p.is_in_tenant(&t) && !p.is_in_tenant(&other));
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["kind"], "user");
+        assert_eq!(serde_json::from_value::<Principal>(json).unwrap(), p);
+    }
+}

@@ -1,0 +1,14 @@
+//! Tenancy: identity, the tenant record, the registry and request resolution.
+
+mod id;
+mod model;
+mod resolver;
+mod sql;
+mod store;
+
+pub(crate) use self::id::truncate;
+pub use self::id::{TenantId, TenantRef, TenantSlug};
+pub use self::model::{NewTenant, Tenant, TenantSettings, TenantStatus, TenantUpdate};
+pub use self::resolver::{Resolution, TenantHints, TenantResolver, TenantSource};
+pub use self::sql::SqlTenantStore;
+pub use self::store::{MemoryTenantStore, Page, SharedTenantStore, TenantStore};

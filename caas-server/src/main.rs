@@ -1,0 +1,71 @@
+//! `caas-server`: run the CAAS reference server.
+
+use std::process::ExitCode;
+
+use caas_core::{Error, ErrorKind};
+use caas_server::cli::{Cli, Command, LogFormat};
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+/// Exit code for bad configuration (as for bad flags).
+const EXIT_CONFIG: u8 = 2;
+/// Exit code for failures at run time (a backend down, a port taken).
+const EXIT_FAILURE: u8 = 1;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            let code = if e.kind() == ErrorKind::InvalidInput {
+                EXIT_CONFIG
+            } else {
+                EXIT_FAILURE
+            };
+            ExitCode::from(code)
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), Error> {
+    match command {
+        Command::Serve(args) => {
+            caas_server::serve(args.into_config(), caas_server::shutdown::signal()).await
+        }
+        Command::Migrate(args) => {
+            let applied =
+                caas_server::migrate(args.database_url.as_deref(), &args.data_dir).await?;
+            if applied.is_empty() {
+                println!("the database is up to date");
+            } else {
+                println!("applied migrations {applied:?}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter =
+        EnvFilter::try_from_env("CAAS_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

@@ -1,0 +1,13 @@
+//! `GET /`: what this service is.
+
+use axum::Json;
+
+/// `GET /`: the service name and version, and where to look next.
+pub async fn index() -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "service": "caas",
+        "version": env!("CARGO_PKG_VERSION"),
+        "health": "/health",
+        "ready": "/ready",
+    }))
+}
