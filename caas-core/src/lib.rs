@@ -19,6 +19,7 @@ mod subject;
 mod tenant;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+mod validate;
 
 pub use self::audit::{AuditEvent, AuditSink, MemoryAuditSink, Outcome, SharedAuditSink};
 pub use self::clock::{Clock, ManualClock, SharedClock, SystemClock, Timestamp};

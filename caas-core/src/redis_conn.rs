@@ -57,18 +57,7 @@ impl RedisConfig {
 
     /// Checks a key prefix without connecting (see [`with_prefix`](Self::with_prefix)).
     pub fn check_prefix(prefix: &str) -> Result<()> {
-        let ok = !prefix.is_empty()
-            && prefix.len() <= 32
-            && prefix
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-        if !ok {
-            return Err(Error::invalid_input(format!(
-                "Redis key prefix `{}` must be 1 to 32 characters of a-z, 0-9, `-` and `_`",
-                truncate(prefix)
-            )));
-        }
-        Ok(())
+        crate::validate::check_identifier(prefix, "Redis key prefix", 32, &['-', '_'])
     }
 
     /// Sets how long one command or connection attempt may take (default 2 s).

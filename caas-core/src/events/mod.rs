@@ -19,7 +19,6 @@ use tokio::sync::broadcast;
 pub use self::memory::MemoryEventBus;
 #[cfg(feature = "redis")]
 pub use self::redis::RedisEventBus;
-use crate::tenant::truncate;
 use crate::{Error, Namespace, Result};
 
 /// The largest event payload accepted (1 MiB).
@@ -78,19 +77,7 @@ impl fmt::Display for Topic {
 }
 
 fn check_topic_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 128
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid_input(format!(
-            "topic name `{}` must be 1 to 128 characters of a-z, 0-9, `.`, `-` and `_`",
-            truncate(name)
-        )))
-    }
+    crate::validate::check_identifier(name, "topic name", 128, &['.', '-', '_'])
 }
 
 /// Which events a subscription receives.

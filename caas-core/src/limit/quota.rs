@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::days_from_civil;
 use crate::kv::SharedKvStore;
-use crate::tenant::truncate;
 use crate::{Error, ErrorKind, Namespace, Result, SharedClock, TenantId, Timestamp};
 
 /// A calendar window (UTC) that usage is counted in.
@@ -215,19 +214,7 @@ fn window_length(period: Period) -> Duration {
 }
 
 fn check_metric(metric: &str) -> Result<()> {
-    let ok = !metric.is_empty()
-        && metric.len() <= 64
-        && metric
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid_input(format!(
-            "metric name `{}` must be 1 to 64 characters of a-z, 0-9, `.`, `-` and `_`",
-            truncate(metric)
-        )))
-    }
+    crate::validate::check_identifier(metric, "metric name", 64, &['.', '-', '_'])
 }
 
 #[cfg(test)]

@@ -178,35 +178,38 @@ impl Query {
     }
 
     fn sqlite(self) -> Result<sqlx::query::Query<'static, Sqlite, SqliteArguments>> {
-        let mut args = SqliteArguments::default();
-        for v in self.args {
-            match v {
-                Value::Int(v) => args.add(v),
-                Value::Float(v) => args.add(v),
-                Value::Bool(v) => args.add(v),
-                Value::Text(v) => args.add(v),
-                Value::Bytes(v) => args.add(v),
-            }
-            .map_err(|e| Error::internal(format!("cannot bind a query parameter: {e}")))?;
-        }
-        Ok(sqlx::query_with(self.sql, args))
+        bind_all(self)
     }
 
     #[cfg(feature = "postgres")]
     fn postgres(self) -> Result<sqlx::query::Query<'static, Postgres, PgArguments>> {
-        let mut args = PgArguments::default();
-        for v in self.args {
-            match v {
-                Value::Int(v) => args.add(v),
-                Value::Float(v) => args.add(v),
-                Value::Bool(v) => args.add(v),
-                Value::Text(v) => args.add(v),
-                Value::Bytes(v) => args.add(v),
-            }
-            .map_err(|e| Error::internal(format!("cannot bind a query parameter: {e}")))?;
-        }
-        Ok(sqlx::query_with(self.sql, args))
+        bind_all(self)
     }
+}
+
+/// Binds every value of `q` for engine `DB`.
+fn bind_all<DB>(q: Query) -> Result<sqlx::query::Query<'static, DB, DB::Arguments>>
+where
+    DB: sqlx::Database,
+    DB::Arguments: Default + sqlx::IntoArguments<DB>,
+    Option<i64>: for<'e> sqlx::Encode<'e, DB> + sqlx::Type<DB>,
+    Option<f64>: for<'e> sqlx::Encode<'e, DB> + sqlx::Type<DB>,
+    Option<bool>: for<'e> sqlx::Encode<'e, DB> + sqlx::Type<DB>,
+    Option<String>: for<'e> sqlx::Encode<'e, DB> + sqlx::Type<DB>,
+    Option<Vec<u8>>: for<'e> sqlx::Encode<'e, DB> + sqlx::Type<DB>,
+{
+    let mut args = DB::Arguments::default();
+    for v in q.args {
+        match v {
+            Value::Int(v) => args.add(v),
+            Value::Float(v) => args.add(v),
+            Value::Bool(v) => args.add(v),
+            Value::Text(v) => args.add(v),
+            Value::Bytes(v) => args.add(v),
+        }
+        .map_err(|e| Error::internal(format!("cannot bind a query parameter: {e}")))?;
+    }
+    Ok(sqlx::query_with(q.sql, args))
 }
 
 /// A result row from either engine.

@@ -169,19 +169,7 @@ impl TenantSettings {
 }
 
 fn check_identifier(s: &str, field: &'static str) -> Result<()> {
-    let ok = !s.is_empty()
-        && s.len() <= 64
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid_input(format!(
-            "`{}` must be 1 to 64 characters of a-z, 0-9, `-` and `_`",
-            truncate(s)
-        ))
-        .with_field(field))
-    }
+    crate::validate::check_identifier(s, field, 64, &['-', '_']).map_err(|e| e.with_field(field))
 }
 
 /// Validates a tenant display name: 1–200 characters after trimming, no control characters.

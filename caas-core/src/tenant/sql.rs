@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use super::store::{Page, TenantStore, not_found, slug_taken};
 use super::{NewTenant, Tenant, TenantId, TenantSettings, TenantSlug, TenantStatus, TenantUpdate};
+use crate::Tx;
 use crate::sql::{Db, FromRow, Row, query};
 use crate::{Error, Result, SharedClock};
 
@@ -36,6 +37,18 @@ impl FromRow for Tenant {
             updated_at: row.timestamp("updated_at")?,
         })
     }
+}
+
+/// Reads tenant `id` inside `tx` (which holds the write lock on SQLite).
+async fn load(tx: &mut Tx, id: &TenantId) -> Result<Tenant> {
+    query(
+        "SELECT id, slug, name, status, settings, created_at, updated_at \
+         FROM tenants WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(tx)
+    .await?
+    .ok_or_else(|| not_found(id))
 }
 
 #[async_trait]
@@ -108,14 +121,7 @@ impl TenantStore for SqlTenantStore {
 
     async fn update(&self, id: &TenantId, update: &TenantUpdate) -> Result<Tenant> {
         let mut tx = self.db.begin().await?;
-        let mut tenant: Tenant = query(
-            "SELECT id, slug, name, status, settings, created_at, updated_at \
-             FROM tenants WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&mut tx)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+        let mut tenant = load(&mut tx, id).await?;
         if tenant.status == TenantStatus::Deleted {
             return Err(Error::conflict(format!(
                 "tenant `{}` is deleted",
@@ -146,14 +152,7 @@ impl TenantStore for SqlTenantStore {
 
     async fn set_status(&self, id: &TenantId, status: TenantStatus) -> Result<Tenant> {
         let mut tx = self.db.begin().await?;
-        let mut tenant: Tenant = query(
-            "SELECT id, slug, name, status, settings, created_at, updated_at \
-             FROM tenants WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&mut tx)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+        let mut tenant = load(&mut tx, id).await?;
         tenant.status.check_transition(status)?;
         if tenant.status == status {
             return Ok(tenant);
