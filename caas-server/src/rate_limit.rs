@@ -36,15 +36,10 @@ pub async fn limit_by_ip(
         Err(e) => Err(e),
     };
     match decision {
-        Ok(d) if d.allowed => {
-            let mut response = next.run(request).await;
-            add_headers(&mut response, &limit, &d);
-            response
-        }
         Ok(d) => {
             let mut response = match d.into_result() {
-                Err(e) => Problem(e).into_response(),
                 Ok(_) => next.run(request).await,
+                Err(e) => Problem(e).into_response(),
             };
             add_headers(&mut response, &limit, &d);
             response

@@ -104,17 +104,20 @@ pub struct RateLimitDecision {
 impl RateLimitDecision {
     /// `Ok` if allowed; otherwise a `RateLimited` error with `retry_after`.
     pub fn into_result(self) -> Result<Self> {
-        match self.retry_after {
-            Some(after) if !self.allowed => Err(Error::new(
-                crate::ErrorKind::RateLimited,
-                format!(
-                    "rate limit of {} requests exceeded; retry later",
-                    self.limit
-                ),
-            )
-            .with_retry_after(after)),
-            _ => Ok(self),
+        if self.allowed {
+            return Ok(self);
         }
+        let e = Error::new(
+            crate::ErrorKind::RateLimited,
+            format!(
+                "rate limit of {} requests exceeded; retry later",
+                self.limit
+            ),
+        );
+        Err(match self.retry_after {
+            Some(after) => e.with_retry_after(after),
+            None => e,
+        })
     }
 }
 
