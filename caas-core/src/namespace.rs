@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::tenant::truncate;
+use crate::validate::truncate;
 use crate::{Error, Result, TenantId};
 
 /// Whose data a key or topic belongs to.

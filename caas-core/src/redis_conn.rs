@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use crate::tenant::truncate;
+use crate::validate::truncate;
 use crate::{Error, Result};
 
 /// How to reach Redis, and the prefix of every key and channel.

@@ -1,7 +1,17 @@
-//! Validation shared by names that end up in keys, channels and settings.
+//! Validation helpers shared by every module that checks user input.
 
-use crate::tenant::truncate;
 use crate::{Error, Result};
+
+/// Shortens user input quoted in error messages to a readable length.
+pub(crate) fn truncate(s: &str) -> String {
+    const MAX: usize = 80;
+    if s.chars().count() <= MAX {
+        s.escape_debug().to_string()
+    } else {
+        let head: String = s.chars().take(MAX).collect();
+        format!("{}…", head.escape_debug())
+    }
+}
 
 /// Checks that `value` is 1 to `max` characters of a-z, 0-9 and `extra`.
 ///
@@ -15,11 +25,16 @@ pub(crate) fn check_identifier(value: &str, what: &str, max: usize, extra: &[cha
     if ok {
         return Ok(());
     }
-    let allowed: Vec<String> = extra.iter().map(|c| format!("`{c}`")).collect();
+    let allowed = match extra {
+        [] => "a-z and 0-9".to_owned(),
+        _ => {
+            let extra: Vec<String> = extra.iter().map(|c| format!("`{c}`")).collect();
+            format!("a-z, 0-9 and {}", extra.join(", "))
+        }
+    };
     Err(Error::invalid_input(format!(
-        "{what} `{}` must be 1 to {max} characters of a-z, 0-9 and {}",
-        truncate(value),
-        allowed.join(", ")
+        "{what} `{}` must be 1 to {max} characters of {allowed}",
+        truncate(value)
     )))
 }
 
@@ -35,8 +50,17 @@ mod tests {
             e.message(),
             "topic `Bad` must be 1 to 128 characters of a-z, 0-9 and `.`"
         );
-        assert!(check_identifier("", "x", 8, &[]).is_err());
+        let e = check_identifier("", "x", 8, &[]).unwrap_err();
+        assert_eq!(e.message(), "x `` must be 1 to 8 characters of a-z and 0-9");
         assert!(check_identifier("abcdefghi", "x", 8, &[]).is_err());
         assert!(check_identifier("a:b", "x", 8, &['-']).is_err());
+    }
+
+    #[test]
+    fn long_input_is_shortened_in_messages() {
+        assert_eq!(truncate("short"), "short");
+        let shown = truncate(&"x".repeat(10_000));
+        assert_eq!(shown.chars().count(), 81, "80 characters and an ellipsis");
+        assert_eq!(truncate("a\nb"), "a\\nb", "control characters are escaped");
     }
 }

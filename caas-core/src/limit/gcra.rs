@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::kv::{GcraStep, SharedKvStore};
-use crate::tenant::truncate;
+use crate::validate::truncate;
 use crate::{Error, KvKey, Result, SharedClock};
 
 /// `limit` requests per `period`, of which all may come in one burst.

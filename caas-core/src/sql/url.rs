@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::tenant::truncate;
+use crate::validate::truncate;
 use crate::{Error, Result};
 
 /// A validated database URL.

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
+use crate::validate::truncate;
 use crate::{Clock, Error, Result, new_id};
 
 /// A tenant's immutable id (a UUIDv7).
@@ -151,17 +152,6 @@ impl fmt::Display for TenantRef {
             TenantRef::Id(id) => fmt::Display::fmt(id, f),
             TenantRef::Slug(slug) => fmt::Display::fmt(slug, f),
         }
-    }
-}
-
-/// Shortens user input quoted in error messages to a readable length.
-pub(crate) fn truncate(s: &str) -> String {
-    const MAX: usize = 80;
-    if s.chars().count() <= MAX {
-        s.escape_debug().to_string()
-    } else {
-        let head: String = s.chars().take(MAX).collect();
-        format!("{}…", head.escape_debug())
     }
 }
 

@@ -6,7 +6,6 @@ mod resolver;
 mod sql;
 mod store;
 
-pub(crate) use self::id::truncate;
 pub use self::id::{TenantId, TenantRef, TenantSlug};
 pub use self::model::{NewTenant, Tenant, TenantSettings, TenantStatus, TenantUpdate};
 pub use self::resolver::{Resolution, TenantHints, TenantResolver, TenantSource};

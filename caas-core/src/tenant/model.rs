@@ -7,8 +7,8 @@ use std::str::FromStr;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::id::truncate;
 use super::{TenantId, TenantSlug};
+use crate::validate::truncate;
 use crate::{Error, Result, Timestamp};
 
 /// A tenant of the platform.

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use super::id::truncate;
 use super::{SharedTenantStore, Tenant, TenantRef, TenantSlug};
+use crate::validate::truncate;
 use crate::{Error, Result};
 
 /// Where a request can name its tenant.
