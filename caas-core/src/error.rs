@@ -118,6 +118,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// backticks. They never contain secrets.
 pub struct Error {
     kind: ErrorKind,
+    code: Option<&'static str>,
     message: Cow<'static, str>,
     field: Option<Cow<'static, str>>,
     retry_after: Option<Duration>,
@@ -132,6 +133,7 @@ impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
         Error {
             kind,
+            code: None,
             message: message.into(),
             field: None,
             retry_after: None,
@@ -167,6 +169,32 @@ impl Error {
     /// Shorthand for [`ErrorKind::Internal`].
     pub fn internal(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(ErrorKind::Internal, message)
+    }
+
+    /// Shorthand for [`ErrorKind::Unauthenticated`] with code `missing_token`:
+    /// the request carried no credentials.
+    pub fn missing_token(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Unauthenticated, message).with_code("missing_token")
+    }
+
+    /// Shorthand for [`ErrorKind::Unauthenticated`] with code `invalid_token`:
+    /// the credentials were malformed, unknown, expired or revoked.
+    pub fn invalid_token(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Unauthenticated, message).with_code("invalid_token")
+    }
+
+    /// Refines the wire code of the error (`missing_token` rather than
+    /// `unauthenticated`, say). The kind stays what callers branch on; the
+    /// code must be a stable `snake_case` identifier.
+    #[must_use]
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = Some(code);
+        self
+    }
+
+    /// The stable wire code: the refinement if one was set, else the kind's code.
+    pub fn code(&self) -> &'static str {
+        self.code.unwrap_or_else(|| self.kind.code())
     }
 
     /// Names the input field the error is about (for `InvalidInput`).
@@ -215,6 +243,9 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");
         d.field("kind", &self.kind).field("message", &self.message);
+        if let Some(code) = self.code {
+            d.field("code", &code);
+        }
         if let Some(field) = &self.field {
             d.field("field", field);
         }
@@ -287,5 +318,14 @@ mod tests {
         assert_eq!(e.to_string(), "slug `A` is not lowercase");
         assert_eq!(e.field(), Some("slug"));
         assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+        assert_eq!(e.code(), "invalid_input");
+    }
+
+    #[test]
+    fn a_refined_code_keeps_the_kind() {
+        let e = Error::missing_token("no credentials");
+        assert_eq!(e.kind(), ErrorKind::Unauthenticated);
+        assert_eq!(e.code(), "missing_token");
+        assert_eq!(Error::invalid_token("bad").code(), "invalid_token");
     }
 }

@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod audit;
+mod authn;
 mod clock;
 mod error;
 pub mod events;
@@ -22,9 +23,14 @@ pub mod testkit;
 mod validate;
 
 pub use self::audit::{AuditEvent, AuditSink, MemoryAuditSink, Outcome, SharedAuditSink};
+pub use self::authn::{
+    AuthContext, Authenticator, Authenticators, Credential, SharedAuthenticator,
+};
 pub use self::clock::{Clock, ManualClock, SharedClock, SystemClock, Timestamp};
 pub use self::error::{Error, ErrorKind, Result};
-pub use self::events::{Event, EventBus, SharedEventBus, Subscription, Topic, TopicFilter};
+pub use self::events::{
+    Envelope, Event, EventBus, SharedEventBus, Subscription, Topic, TopicFilter,
+};
 pub use self::id::new_id;
 pub use self::kv::{KvStore, SharedKvStore};
 pub use self::limit::{Period, Quota, RateLimit, RateLimitDecision, RateLimiter, UsageMeter};
@@ -40,7 +46,7 @@ pub use self::subject::{
     Retained, SharedDataSubjectSource, SubjectCall, SubjectExport, SubjectRef,
 };
 pub use self::tenant::{
-    MemoryTenantStore, NewTenant, Page, Resolution, SharedTenantStore, SqlTenantStore, Tenant,
-    TenantHints, TenantId, TenantRef, TenantResolver, TenantSettings, TenantSlug, TenantSource,
-    TenantStatus, TenantStore, TenantUpdate,
+    CorsSettings, MemoryTenantStore, NewTenant, Page, Resolution, SharedTenantStore,
+    SqlTenantStore, Tenant, TenantHints, TenantId, TenantProvisioner, TenantRef, TenantResolver,
+    TenantSettings, TenantSlug, TenantSource, TenantStatus, TenantStore, TenantUpdate,
 };

@@ -14,7 +14,7 @@ use crate::config::ServeConfig;
 
 /// Every crate's migrations, in dependency order.
 pub fn migrations() -> Vec<&'static Migrations> {
-    vec![&caas_core::MIGRATIONS]
+    vec![&caas_core::MIGRATIONS, &crate::migrations::MIGRATIONS]
 }
 
 /// The server's backends.
@@ -29,7 +29,11 @@ pub struct Backends {
 }
 
 /// Opens the database at `url`, creating `data_dir` for the embedded default.
-pub async fn open_database(url: Option<&str>, data_dir: &std::path::Path) -> Result<Db> {
+pub async fn open_database(
+    url: Option<&str>,
+    schema: Option<&str>,
+    data_dir: &std::path::Path,
+) -> Result<Db> {
     let url = match url {
         Some(url) => url.to_owned(),
         None => {
@@ -42,13 +46,22 @@ pub async fn open_database(url: Option<&str>, data_dir: &std::path::Path) -> Res
             crate::config::default_database_url(data_dir)
         }
     };
-    Db::connect(&url, DbOptions::default()).await
+    let mut options = DbOptions::default();
+    if let Some(schema) = schema {
+        options = options.schema(schema);
+    }
+    Db::connect(&url, options).await
 }
 
 /// Opens every backend. Migrations are applied when `config.migrate` is set;
 /// otherwise a database that is behind this binary is refused.
 pub async fn open(config: &ServeConfig, clock: SharedClock) -> Result<Backends> {
-    let db = open_database(config.database_url.as_deref(), &config.data_dir).await?;
+    let db = open_database(
+        config.database_url.as_deref(),
+        config.database_schema.as_deref(),
+        &config.data_dir,
+    )
+    .await?;
     let sets = migrations();
     if config.migrate {
         let applied = db.migrate(&sets).await?;

@@ -3,10 +3,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use caas_core::RateLimit;
+use caas_core::{RateLimit, SecretString};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::ServeConfig;
+use crate::config::{FileConfig, ServeConfig};
 
 /// The CAAS reference server.
 #[derive(Debug, Parser)]
@@ -40,9 +40,11 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (applies pending migrations first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Replace the stored platform admin key with a new one, printed once.
+    ResetAdminKey(DatabaseArgs),
 }
 
 /// Where the database is.
@@ -53,17 +55,26 @@ pub struct DatabaseArgs {
     #[arg(long, env = "CAAS_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
-    /// Directory of the embedded SQLite database.
-    #[arg(long, env = "CAAS_DATA_DIR", default_value = "caas-data")]
-    pub data_dir: PathBuf,
+    /// PostgreSQL schema to use (so deployments can share a database).
+    #[arg(long, env = "CAAS_DATABASE_SCHEMA")]
+    pub database_schema: Option<String>,
+
+    /// Directory of the embedded SQLite database [default: caas-data].
+    #[arg(long, env = "CAAS_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
-/// Options of `serve`.
+/// Options of `serve`. Each overrides the config file; flags override
+/// environment variables.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "CAAS_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
+    /// A TOML config file (see `caas-server.example.toml`).
+    #[arg(long, env = "CAAS_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "CAAS_LISTEN")]
+    pub listen: Option<SocketAddr>,
 
     /// The database.
     #[command(flatten)]
@@ -74,13 +85,32 @@ pub struct ServeArgs {
     #[arg(long, env = "CAAS_REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
 
-    /// Prefix of every Redis key and channel, so deployments can share a Redis.
-    #[arg(long, env = "CAAS_REDIS_PREFIX", default_value = "caas", value_parser = parse_prefix)]
-    pub redis_prefix: String,
+    /// Prefix of every Redis key and channel, so deployments can share a Redis
+    /// [default: caas].
+    #[arg(long, env = "CAAS_REDIS_PREFIX", value_parser = parse_prefix)]
+    pub redis_prefix: Option<String>,
 
-    /// Requests allowed per client IP, e.g. `600/min`, `20/s`; `off` disables.
-    #[arg(long, env = "CAAS_RATE_LIMIT", default_value = "600/min", value_parser = parse_limit)]
-    pub rate_limit: IpLimit,
+    /// Requests allowed per client IP, e.g. `600/min`, `20/s`; `off` disables
+    /// [default: 600/min].
+    #[arg(long, env = "CAAS_RATE_LIMIT", value_parser = parse_limit)]
+    pub rate_limit: Option<IpLimit>,
+
+    /// The platform admin key (at least 32 characters). Without it, a key is
+    /// generated on first start, stored hashed and printed once.
+    #[arg(long, env = "CAAS_ADMIN_KEY", hide_env_values = true)]
+    pub admin_key: Option<String>,
+
+    /// The URL clients reach this server at; `https://…` turns on HSTS.
+    #[arg(long, env = "CAAS_PUBLIC_URL")]
+    pub public_url: Option<url::Url>,
+
+    /// The domain tenants are subdomains of; enables resolution by subdomain.
+    #[arg(long, env = "CAAS_BASE_DOMAIN")]
+    pub base_domain: Option<String>,
+
+    /// Let webhooks target loopback and private addresses (development only).
+    #[arg(long, env = "CAAS_WEBHOOKS_ALLOW_PRIVATE_TARGETS")]
+    pub webhooks_allow_private_targets: bool,
 
     /// Do not apply migrations; refuse to start if the database is behind.
     #[arg(long, env = "CAAS_NO_MIGRATE")]
@@ -92,11 +122,8 @@ pub struct ServeArgs {
 pub struct IpLimit(pub Option<RateLimit>);
 
 fn parse_limit(s: &str) -> Result<IpLimit, String> {
-    if s.eq_ignore_ascii_case("off") {
-        return Ok(IpLimit(None));
-    }
-    s.parse::<RateLimit>()
-        .map(|l| IpLimit(Some(l)))
+    crate::config::parse_limit(s)
+        .map(IpLimit)
         .map_err(|e| e.to_string())
 }
 
@@ -107,17 +134,61 @@ fn parse_prefix(s: &str) -> Result<String, String> {
 }
 
 impl ServeArgs {
-    /// The validated configuration.
-    pub fn into_config(self) -> ServeConfig {
-        ServeConfig {
-            listen: self.listen,
-            database_url: self.database.database_url,
-            data_dir: self.database.data_dir,
-            redis_url: self.redis_url,
-            redis_prefix: self.redis_prefix,
-            rate_limit: self.rate_limit.0,
-            migrate: !self.no_migrate,
+    /// The configuration: defaults, then the config file, then these
+    /// arguments (flags over environment variables), validated.
+    pub fn into_config(self) -> caas_core::Result<ServeConfig> {
+        let mut config = ServeConfig::default();
+        if let Some(path) = &self.config {
+            FileConfig::load(path)?.apply(&mut config)?;
         }
+        if let Some(v) = self.listen {
+            config.listen = v;
+        }
+        if let Some(v) = self.database.database_url {
+            config.database_url = Some(v);
+        }
+        if let Some(v) = self.database.database_schema {
+            config.database_schema = Some(v);
+        }
+        if let Some(v) = self.database.data_dir {
+            config.data_dir = v;
+        }
+        if let Some(v) = self.redis_url {
+            config.redis_url = Some(v);
+        }
+        if let Some(v) = self.redis_prefix {
+            config.redis_prefix = v;
+        }
+        if let Some(v) = self.rate_limit {
+            config.ip_limits.all = v.0;
+        }
+        if let Some(v) = self.admin_key {
+            config.admin_key = Some(SecretString::new(v));
+        }
+        if let Some(v) = self.public_url {
+            config.public_url = Some(v);
+        }
+        if let Some(v) = self.base_domain {
+            config.tenancy.base_domain = Some(v);
+            if !config
+                .tenancy
+                .order
+                .contains(&caas_core::TenantSource::Subdomain)
+            {
+                config
+                    .tenancy
+                    .order
+                    .push(caas_core::TenantSource::Subdomain);
+            }
+        }
+        if self.webhooks_allow_private_targets {
+            config.webhooks.allow_private_targets = true;
+        }
+        if self.no_migrate {
+            config.migrate = false;
+        }
+        config.validate()?;
+        Ok(config)
     }
 }
 
@@ -137,14 +208,14 @@ mod tests {
         let Command::Serve(args) = cli.command else {
             panic!("not serve")
         };
-        let config = args.into_config();
+        let config = args.into_config().unwrap();
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert!(config.database_url.is_none() && config.redis_url.is_none());
         assert_eq!(
             config.effective_database_url(),
             "sqlite://caas-data/caas.sqlite3"
         );
-        assert_eq!(config.rate_limit.unwrap().to_string(), "600/min");
+        assert_eq!(config.ip_limits.all.unwrap().to_string(), "600/min");
         assert!(config.migrate);
     }
 
@@ -161,6 +232,6 @@ mod tests {
         let Command::Serve(args) = cli.command else {
             panic!("not serve")
         };
-        assert!(args.rate_limit.0.is_none());
+        assert!(args.rate_limit.unwrap().0.is_none());
     }
 }

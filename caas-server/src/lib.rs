@@ -1,107 +1,240 @@
 //! The CAAS reference server: every CAAS crate behind one HTTP API.
 //!
 //! The binary is `caas-server`; this library exposes the same pieces so the
-//! server can be embedded or started in-process (as the examples do):
+//! server can be embedded or started in-process (as the examples and tests
+//! do):
 //!
 //! ```no_run
 //! # async fn run() -> caas_core::Result<()> {
-//! use caas_server::{ServeConfig, serve};
+//! use caas_server::{ServeConfig, Server};
 //!
 //! let config = ServeConfig {
-//!     listen: "127.0.0.1:8080".parse().expect("an address"),
+//!     listen: "127.0.0.1:0".parse().expect("an address"),
 //!     database_url: Some("sqlite::memory:".into()),
-//!     data_dir: "caas-data".into(),
-//!     redis_url: None,
-//!     redis_prefix: "caas".into(),
-//!     rate_limit: Some("600/min".parse()?),
-//!     migrate: true,
+//!     admin_key: Some("an-admin-key-of-at-least-32-characters".into()),
+//!     ..ServeConfig::default()
 //! };
-//! serve(config, caas_server::shutdown::signal()).await
+//! let server = Server::bind(config).await?;
+//! println!("listening on {}", server.local_addr());
+//! server.run(caas_server::shutdown::signal()).await
 //! # }
 //! ```
 //!
-//! Handlers stay thin: they parse, call one library function and serialize.
+//! A request passes the middleware chain in [`middleware`]; handlers in
+//! [`routes`] parse, call one library function, and serialize; every error
+//! leaves as problem+json ([`problem`]).
 
+pub mod admin_key;
 pub mod backends;
 pub mod cli;
 pub mod config;
+pub mod extract;
+pub mod json;
+pub mod metrics;
+pub mod middleware;
+mod migrations;
+pub mod outbound;
 pub mod problem;
-pub mod rate_limit;
+pub mod provision;
 pub mod routes;
 pub mod shutdown;
 pub mod state;
+pub mod webhooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::routing::get;
-use caas_core::{Error, Result, SharedClock, SystemClock};
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use caas_core::{Authenticators, Error, Result, SecretString, SharedClock, SystemClock};
+use tokio::sync::watch;
+use utoipa_swagger_ui::SwaggerUi;
 
 pub use self::config::ServeConfig;
+pub use self::migrations::MIGRATIONS;
 pub use self::state::AppState;
 
-/// The HTTP application over `state`.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(routes::root::index))
-        .route("/health", get(routes::health::health))
-        .route("/ready", get(routes::health::ready))
-        .fallback(problem::not_found)
-        .method_not_allowed_fallback(problem::method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            rate_limit::limit_by_ip,
-        ))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
-        .with_state(state)
+/// The OpenAPI document of every route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes::api().into_openapi()
 }
 
-/// Opens the backends, binds `config.listen` and serves until `shutdown` resolves.
+/// The HTTP application over `state`: every route, `/openapi.json`,
+/// Swagger UI at `/docs/`, inside the middleware chain.
+pub fn app(state: AppState) -> Router {
+    let (api, openapi) = routes::api().split_for_parts();
+    let router = api
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .fallback(problem::not_found)
+        .method_not_allowed_fallback(problem::method_not_allowed);
+    middleware::stack(router, &state).with_state(state)
+}
+
+/// A bound, ready server.
+#[derive(Debug)]
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    local: SocketAddr,
+    state: AppState,
+    new_admin_key: Option<SecretString>,
+}
+
+impl Server {
+    /// Opens (and migrates) the backends, sets up the admin key and binds
+    /// `config.listen` (port 0 picks a free port).
+    pub async fn bind(config: ServeConfig) -> Result<Self> {
+        config.validate()?;
+        let clock: SharedClock = SystemClock::shared();
+        let backends = backends::open(&config, clock.clone()).await?;
+        let (admin, new_admin_key) = admin_key::AdminKeyAuthenticator::bootstrap(
+            &backends.db,
+            &clock,
+            config.admin_key.as_ref(),
+        )
+        .await?;
+        let authenticators = Authenticators::new().with(std::sync::Arc::new(admin));
+        let state = AppState::new(config, backends, clock, authenticators)?;
+        let listen = state.config.listen;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| Error::unavailable(format!("cannot listen on `{listen}`: {e}")))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| Error::internal(format!("no local address: {e}")))?;
+        Ok(Server {
+            listener,
+            local,
+            state,
+            new_admin_key,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// The application state (to register provisioners, say, before `run`).
+    pub fn state_mut(&mut self) -> &mut AppState {
+        &mut self.state
+    }
+
+    /// The admin key generated by this start, if it generated one; shown
+    /// to the operator once, then gone.
+    pub fn take_new_admin_key(&mut self) -> Option<SecretString> {
+        self.new_admin_key.take()
+    }
+
+    /// Serves until `shutdown` resolves, with the webhook dispatcher and
+    /// delivery worker running beside; waits for attempts in flight.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+        let Server {
+            listener,
+            local,
+            state,
+            ..
+        } = self;
+        let config = &state.config;
+        tracing::info!(
+            address = %local,
+            database = %state.backends.db.url(),
+            cache = state.backends.kv.backend(),
+            events = state.backends.events.backend(),
+            authenticators = ?state.authenticators.names(),
+            "caas-server listening on http://{local}"
+        );
+        let (stop_tx, stop_rx) = watch::channel(false);
+        // Subscribed before the first request is served, so no event a
+        // request publishes is missed.
+        let dispatcher = webhooks::worker::Dispatcher::subscribe(&state.backends.events).await?;
+        let dispatcher = tokio::spawn(dispatcher.run(
+            state.webhooks.store.clone(),
+            state.webhooks.wake.clone(),
+            stop_rx.clone(),
+        ));
+        let worker = webhooks::worker::Worker {
+            store: state.webhooks.store.clone(),
+            outbound: state.webhooks.outbound.clone(),
+            config: config.webhooks.clone(),
+            clock: state.clock.clone(),
+            metrics: state.metrics.clone(),
+        };
+        let worker = tokio::spawn(worker.run(state.webhooks.wake.clone(), stop_rx));
+        let db = state.backends.db.clone();
+        let served = axum::serve(
+            listener,
+            app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| Error::internal(format!("server error: {e}")));
+        let _ = stop_tx.send(true);
+        if let Err(e) = dispatcher.await {
+            tracing::error!(error = %e, "the webhook dispatcher panicked");
+        }
+        if let Err(e) = worker.await {
+            tracing::error!(error = %e, "the webhook worker panicked");
+        }
+        db.close().await;
+        tracing::info!("stopped");
+        served
+    }
+}
+
+/// Binds, prints a newly generated admin key once (to stdout, never to the
+/// log), and serves until `shutdown` resolves.
 pub async fn serve(
     config: ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let clock: SharedClock = SystemClock::shared();
-    let backends = backends::open(&config, clock.clone()).await?;
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| Error::unavailable(format!("cannot listen on `{}`: {e}", config.listen)))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| Error::internal(format!("no local address: {e}")))?;
-    tracing::info!(
-        address = %local,
-        database = %backends.db.url(),
-        cache = backends.kv.backend(),
-        events = backends.events.backend(),
-        rate_limit = %config.rate_limit.map_or_else(|| "off".to_owned(), |l| l.to_string()),
-        "caas-server listening on http://{local}"
+    let mut server = Server::bind(config).await?;
+    if let Some(key) = server.take_new_admin_key() {
+        print_admin_key(&key, "generated the platform admin key");
+    }
+    server.run(shutdown).await
+}
+
+/// Shows an admin key to the operator, once, on stdout.
+pub fn print_admin_key(key: &SecretString, what: &str) {
+    println!(
+        "caas-server: {what}; it is shown only now, store it safely:\n\n    CAAS_ADMIN_KEY={}\n",
+        key.expose()
     );
-    let db = backends.db.clone();
-    let app = router(AppState::new(backends, clock, config.rate_limit));
-    let result = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+}
+
+async fn open_from(args: &cli::DatabaseArgs) -> Result<caas_core::Db> {
+    let data_dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| ServeConfig::default().data_dir);
+    backends::open_database(
+        args.database_url.as_deref(),
+        args.database_schema.as_deref(),
+        &data_dir,
     )
-    .with_graceful_shutdown(shutdown)
     .await
-    .map_err(|e| Error::internal(format!("server error: {e}")));
-    db.close().await;
-    tracing::info!("stopped");
-    result
 }
 
 /// Applies pending migrations; returns the versions applied.
-pub async fn migrate(database_url: Option<&str>, data_dir: &std::path::Path) -> Result<Vec<i64>> {
-    let db = backends::open_database(database_url, data_dir).await?;
+pub async fn migrate(args: &cli::DatabaseArgs) -> Result<Vec<i64>> {
+    let db = open_from(args).await?;
     let applied = db.migrate(&backends::migrations()).await;
     db.close().await;
     applied
+}
+
+/// Replaces the stored admin key with a new one and returns it.
+pub async fn reset_admin_key(args: &cli::DatabaseArgs) -> Result<SecretString> {
+    let db = open_from(args).await?;
+    let result = async {
+        let pending = db.pending_migrations(&backends::migrations()).await?;
+        if !pending.is_empty() {
+            return Err(Error::unavailable(
+                "the database is not migrated; run `caas-server migrate` first",
+            ));
+        }
+        admin_key::AdminKeyAuthenticator::reset(&db, &SystemClock::shared()).await
+    }
+    .await;
+    db.close().await;
+    result
 }

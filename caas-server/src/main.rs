@@ -42,16 +42,23 @@ fn main() -> ExitCode {
 async fn run(command: Command) -> Result<(), Error> {
     match command {
         Command::Serve(args) => {
-            caas_server::serve(args.into_config(), caas_server::shutdown::signal()).await
+            caas_server::serve(args.into_config()?, caas_server::shutdown::signal()).await
         }
         Command::Migrate(args) => {
-            let applied =
-                caas_server::migrate(args.database_url.as_deref(), &args.data_dir).await?;
+            let applied = caas_server::migrate(&args).await?;
             if applied.is_empty() {
                 println!("the database is up to date");
             } else {
                 println!("applied migrations {applied:?}");
             }
+            Ok(())
+        }
+        Command::ResetAdminKey(args) => {
+            let key = caas_server::reset_admin_key(&args).await?;
+            caas_server::print_admin_key(
+                &key,
+                "replaced the platform admin key (restart running servers)",
+            );
             Ok(())
         }
     }

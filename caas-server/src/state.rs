@@ -2,36 +2,91 @@
 
 use std::sync::Arc;
 
-use caas_core::{RateLimit, RateLimiter, SharedClock, SharedTenantStore, SqlTenantStore};
+use caas_core::{
+    Authenticators, RateLimiter, Result, SharedClock, SharedTenantStore, SqlTenantStore,
+    TenantResolver, UsageMeter,
+};
 
 use crate::backends::Backends;
+use crate::config::ServeConfig;
+use crate::metrics::Metrics;
+use crate::provision::Provisioners;
+use crate::webhooks::Webhooks;
 
 /// Shared, cheaply cloned application state.
 #[derive(Debug, Clone)]
 pub struct AppState {
+    /// The validated configuration.
+    pub config: Arc<ServeConfig>,
     /// The backends.
     pub backends: Backends,
     /// The clock.
     pub clock: SharedClock,
     /// The tenant registry.
     pub tenants: SharedTenantStore,
-    /// The limiter behind the per-IP limit.
+    /// Finds the tenant of a request.
+    pub resolver: TenantResolver,
+    /// Turns credentials into principals.
+    pub authenticators: Authenticators,
+    /// The limiter behind every rate limit.
     pub limiter: RateLimiter,
-    /// Requests per client IP; `None` when disabled.
-    pub ip_limit: Option<RateLimit>,
+    /// Per-tenant usage and quotas.
+    pub usage: UsageMeter,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Webhook endpoints and deliveries.
+    pub webhooks: Webhooks,
+    /// What runs when a tenant is created or resumed.
+    pub provisioners: Provisioners,
 }
 
 impl AppState {
     /// Builds the state over opened backends.
-    pub fn new(backends: Backends, clock: SharedClock, ip_limit: Option<RateLimit>) -> Self {
-        let tenants = Arc::new(SqlTenantStore::new(backends.db.clone(), clock.clone()));
+    pub fn new(
+        config: ServeConfig,
+        backends: Backends,
+        clock: SharedClock,
+        authenticators: Authenticators,
+    ) -> Result<Self> {
+        let tenants: SharedTenantStore =
+            Arc::new(SqlTenantStore::new(backends.db.clone(), clock.clone()));
+        let resolver = TenantResolver::new(
+            tenants.clone(),
+            &config.tenancy.order,
+            config.tenancy.base_domain.as_deref(),
+        )?;
         let limiter = RateLimiter::new(backends.kv.clone(), clock.clone());
-        AppState {
+        let usage = UsageMeter::new(backends.kv.clone(), clock.clone());
+        let metrics = Arc::new(Metrics::default());
+        let webhooks = Webhooks::new(backends.db.clone(), clock.clone(), &config.webhooks)?;
+        Ok(AppState {
+            config: Arc::new(config),
             backends,
             clock,
             tenants,
+            resolver,
+            authenticators,
             limiter,
-            ip_limit,
+            usage,
+            metrics,
+            webhooks,
+            provisioners: Provisioners::default(),
+        })
+    }
+}
+
+impl AppState {
+    /// Publishes a tenant event (webhooks deliver it). A bus that is down is
+    /// logged, not returned: the change it reports is already committed.
+    pub async fn publish(
+        &self,
+        tenant: &caas_core::Tenant,
+        event_type: &str,
+        data: serde_json::Value,
+    ) {
+        let event = caas_core::Envelope::new(self.clock.as_ref(), tenant.id, event_type, data);
+        if let Err(e) = event.publish(self.backends.events.as_ref()).await {
+            tracing::warn!(error = %e, event = event_type, tenant = %tenant.slug, "cannot publish an event");
         }
     }
 }

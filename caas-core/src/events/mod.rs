@@ -5,6 +5,7 @@
 //! are lost. Use it for notifications (revocations, cache invalidation,
 //! webhooks to enqueue), and keep the durable truth in SQL.
 
+mod envelope;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
@@ -16,6 +17,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use tokio::sync::broadcast;
 
+pub use self::envelope::Envelope;
 pub use self::memory::MemoryEventBus;
 #[cfg(feature = "redis")]
 pub use self::redis::RedisEventBus;

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{TenantId, TenantSlug};
+use super::{CorsSettings, TenantId, TenantSlug};
 use crate::validate::truncate;
 use crate::{Error, Result, Timestamp};
 
@@ -119,6 +119,9 @@ pub struct TenantSettings {
     /// The tenant's plan; rate limits and quotas are configured per plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
+    /// Which browser origins may call the tenant's API.
+    #[serde(default, skip_serializing_if = "CorsSettings::is_empty")]
+    pub cors: CorsSettings,
     /// Per-crate settings, keyed by a component name such as `game`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extensions: BTreeMap<String, serde_json::Value>,
@@ -133,6 +136,7 @@ impl TenantSettings {
         if let Some(plan) = &self.plan {
             check_identifier(plan, "settings.plan")?;
         }
+        self.cors.validate()?;
         for key in self.extensions.keys() {
             check_identifier(key, "settings.extensions")?;
         }

@@ -186,3 +186,16 @@ impl TenantStore for MemoryTenantStore {
         Ok(tenant.clone())
     }
 }
+
+/// Prepares what a new tenant needs (key material, default policies…).
+///
+/// Registered with the server and run when a tenant is created and again
+/// when it is resumed, so it must be idempotent.
+#[async_trait]
+pub trait TenantProvisioner: Send + Sync + Debug {
+    /// A short name for logs.
+    fn name(&self) -> &'static str;
+
+    /// Provisions `tenant`; safe to run again for the same tenant.
+    async fn provision(&self, tenant: &Tenant) -> Result<()>;
+}

@@ -14,12 +14,14 @@ use crate::state::AppState;
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `GET /health`: 200 while the process runs.
+#[utoipa::path(get, path = "/health", tag = "operations",
+    responses((status = 200, description = "The process runs", body = Object)))]
 pub async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
 /// One backend in the readiness report.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BackendStatus {
     /// `database`, `cache` or `events`.
     pub name: &'static str,
@@ -32,7 +34,7 @@ pub struct BackendStatus {
 }
 
 /// The readiness report.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Readiness {
     /// `ready` or `unavailable`.
     pub status: &'static str,
@@ -44,14 +46,13 @@ pub struct Readiness {
 ///
 /// Errors are logged, not returned: the report names backends and their
 /// state, never hosts or messages.
+#[utoipa::path(get, path = "/ready", tag = "operations",
+    responses(
+        (status = 200, description = "Every backend answers", body = Readiness),
+        (status = 503, description = "A backend is down", body = Readiness),
+    ))]
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
-    let b = &state.backends;
-    let (db, kv, events) = tokio::join!(
-        check("database", b.db.dialect().as_str(), b.db.ping()),
-        check("cache", b.kv.backend(), b.kv.ping()),
-        check("events", b.events.backend(), b.events.ping()),
-    );
-    let backends = vec![db, kv, events];
+    let backends = check_all(&state).await;
     let all_up = backends.iter().all(|s| s.status == "up");
     let status = if all_up {
         StatusCode::OK
@@ -63,6 +64,17 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness
         backends,
     };
     (status, Json(report))
+}
+
+/// Checks every backend at once.
+pub async fn check_all(state: &AppState) -> Vec<BackendStatus> {
+    let b = &state.backends;
+    let (db, kv, events) = tokio::join!(
+        check("database", b.db.dialect().as_str(), b.db.ping()),
+        check("cache", b.kv.backend(), b.kv.ping()),
+        check("events", b.events.backend(), b.events.ping()),
+    );
+    vec![db, kv, events]
 }
 
 async fn check(

@@ -3,11 +3,16 @@
 use axum::Json;
 
 /// `GET /`: the service name and version, and where to look next.
+#[utoipa::path(get, path = "/", tag = "operations",
+    responses((status = 200, description = "Service name, version and links", body = Object)))]
 pub async fn index() -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "service": "caas",
         "version": env!("CARGO_PKG_VERSION"),
         "health": "/health",
         "ready": "/ready",
+        "metrics": "/metrics",
+        "openapi": "/openapi.json",
+        "docs": "/docs/",
     }))
 }

@@ -1,4 +1,5 @@
-//! caas-server's integration tests: they run the real binary as a process.
+//! caas-server's integration tests: the real binary as a process, and the
+//! server in-process on a random port (`gateway`).
 
 #![allow(
     clippy::unwrap_used,
@@ -8,9 +9,12 @@
 )]
 
 mod cli;
+mod config;
+mod gateway;
 mod operator;
 mod rate_limit;
 mod readiness;
+mod webhook_kill;
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -18,7 +22,13 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// Variables a developer's shell might set that would change what a test runs.
-const SERVER_VARS: [&str; 9] = [
+const SERVER_VARS: [&str; 15] = [
+    "CAAS_CONFIG",
+    "CAAS_ADMIN_KEY",
+    "CAAS_PUBLIC_URL",
+    "CAAS_BASE_DOMAIN",
+    "CAAS_WEBHOOKS_ALLOW_PRIVATE_TARGETS",
+    "CAAS_DATABASE_SCHEMA",
     "CAAS_LISTEN",
     "CAAS_DATABASE_URL",
     "CAAS_DATA_DIR",
@@ -76,7 +86,11 @@ impl Server {
     /// Starts `serve` on a free port with `extra` flags, in a fresh working
     /// directory, and waits until `/health` answers.
     pub(crate) async fn start(extra: &[&str]) -> Server {
-        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(tempfile::tempdir().unwrap(), extra).await
+    }
+
+    /// Starts `serve` in `dir` (which may hold an earlier run's data).
+    pub(crate) async fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Server {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
         let mut args = vec!["serve", "--listen", &listen];
@@ -127,6 +141,15 @@ impl Server {
             .is_some_and(|c| c.try_wait().unwrap().is_none())
     }
 
+    /// Kills the process at once (SIGKILL); returns its working directory.
+    pub(crate) fn kill(mut self) -> tempfile::TempDir {
+        let mut child = self.child.take().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self._dir, dir)
+    }
+
     /// Sends SIGTERM and waits for the exit.
     pub(crate) fn terminate(mut self) -> ExitStatus {
         let mut child = self.child.take().unwrap();
@@ -156,6 +179,8 @@ impl Drop for Server {
 }
 
 pub(crate) fn client() -> reqwest::Client {
+    // The server's outbound client needs rustls on ring; share the choice.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()

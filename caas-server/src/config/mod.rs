@@ -1,0 +1,284 @@
+//! The configuration of `caas-server serve`: defaults, then a TOML file,
+//! then environment variables, then flags — each later source overrides the
+//! earlier ones — validated once at start.
+
+mod file;
+mod plans;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use caas_core::{Error, Result, SecretString, TenantSource};
+
+pub use self::file::FileConfig;
+pub(crate) use self::plans::parse_limit;
+pub use self::plans::{DEFAULT_PLAN, IpLimits, Plan, Plans};
+
+/// Everything `serve` needs, validated.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Database URL; `None` means the SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    /// PostgreSQL schema to use instead of the login's default (so several
+    /// deployments, or test runs, can share a database).
+    pub database_schema: Option<String>,
+    /// Directory for the embedded database.
+    pub data_dir: PathBuf,
+    /// Redis URL; `None` means in-process cache and events.
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key and channel.
+    pub redis_prefix: String,
+    /// Apply pending migrations at start (otherwise refuse to start if any are pending).
+    pub migrate: bool,
+    /// The platform admin key; `None`: generated on first start, stored hashed.
+    pub admin_key: Option<SecretString>,
+    /// The public base URL clients reach the server at; `https` turns on HSTS.
+    pub public_url: Option<url::Url>,
+    /// HTTP limits and CORS.
+    pub http: HttpConfig,
+    /// How requests name their tenant.
+    pub tenancy: TenancyConfig,
+    /// Limits per client IP.
+    pub ip_limits: IpLimits,
+    /// Limits and quotas per tenant plan.
+    pub plans: Plans,
+    /// Webhook delivery.
+    pub webhooks: WebhookConfig,
+}
+
+/// HTTP limits and platform-wide CORS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpConfig {
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// Longest a request may take before it is answered 503.
+    pub request_timeout: Duration,
+    /// Origins allowed on every route, in addition to each tenant's own.
+    pub cors_allowed_origins: Vec<String>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            body_limit: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            cors_allowed_origins: Vec::new(),
+        }
+    }
+}
+
+/// How the tenant of a request is found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenancyConfig {
+    /// The domain tenants are subdomains of (`acme.<base_domain>`).
+    pub base_domain: Option<String>,
+    /// The sources consulted, in order.
+    pub order: Vec<TenantSource>,
+}
+
+impl Default for TenancyConfig {
+    fn default() -> Self {
+        TenancyConfig {
+            base_domain: None,
+            order: vec![
+                TenantSource::Header,
+                TenantSource::TokenClaim,
+                TenantSource::PathPrefix,
+            ],
+        }
+    }
+}
+
+/// Webhook delivery: retries, timeouts and which targets are allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookConfig {
+    /// Allow targets on loopback, private, link-local and other
+    /// non-public addresses. Off by default: a tenant must not be able to
+    /// make the server call its own network (SSRF).
+    pub allow_private_targets: bool,
+    /// Attempts before a delivery is dead-lettered.
+    pub max_attempts: u32,
+    /// Delay before the first retry; doubled per attempt, with jitter.
+    pub backoff: Duration,
+    /// The longest delay between two attempts.
+    pub max_backoff: Duration,
+    /// Timeout of one delivery attempt.
+    pub timeout: Duration,
+    /// How often an idle worker looks for due deliveries.
+    pub poll_interval: Duration,
+    /// How long a claimed attempt is reserved for its worker; after that
+    /// (the worker died) another instance retries it.
+    pub lease: Duration,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            allow_private_targets: false,
+            max_attempts: 8,
+            backoff: Duration::from_secs(10),
+            max_backoff: Duration::from_secs(3600),
+            timeout: Duration::from_secs(10),
+            poll_interval: Duration::from_secs(1),
+            lease: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: None,
+            database_schema: None,
+            data_dir: PathBuf::from("caas-data"),
+            redis_url: None,
+            redis_prefix: "caas".to_owned(),
+            migrate: true,
+            admin_key: None,
+            public_url: None,
+            http: HttpConfig::default(),
+            tenancy: TenancyConfig::default(),
+            ip_limits: IpLimits::default(),
+            plans: Plans::default(),
+            webhooks: WebhookConfig::default(),
+        }
+    }
+}
+
+/// The shortest admin key accepted.
+pub const MIN_ADMIN_KEY_LEN: usize = 32;
+
+impl ServeConfig {
+    /// The database URL to use: the configured one, or the SQLite file in the data directory.
+    pub fn effective_database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| default_database_url(&self.data_dir))
+    }
+
+    /// Whether clients reach the server over TLS (then HSTS is sent).
+    pub fn tls(&self) -> bool {
+        self.public_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
+    }
+
+    /// Checks what each source could not check alone; errors name the setting.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(key) = &self.admin_key
+            && key.expose().len() < MIN_ADMIN_KEY_LEN
+        {
+            return Err(setting(
+                "admin_key",
+                format!("must be at least {MIN_ADMIN_KEY_LEN} characters"),
+            ));
+        }
+        if let Some(schema) = &self.database_schema {
+            let ok = (1..=63).contains(&schema.len())
+                && schema.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+                && schema
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !ok {
+                return Err(setting(
+                    "database_schema",
+                    "must be 1 to 63 of a-z, 0-9 and _, not starting with a digit",
+                ));
+            }
+        }
+        if let Some(url) = &self.public_url
+            && !matches!(url.scheme(), "http" | "https")
+        {
+            return Err(setting("public_url", "must be an http or https URL"));
+        }
+        if self.http.body_limit == 0 {
+            return Err(setting("http.body_limit", "must be at least 1 byte"));
+        }
+        if self.http.request_timeout.is_zero() {
+            return Err(setting("http.request_timeout", "must be longer than 0s"));
+        }
+        for origin in &self.http.cors_allowed_origins {
+            caas_core::CorsSettings {
+                allowed_origins: vec![origin.clone()],
+            }
+            .validate()
+            .map_err(|e| setting("http.cors_allowed_origins", e.message().to_owned()))?;
+        }
+        if self.tenancy.order.contains(&TenantSource::Subdomain)
+            && self.tenancy.base_domain.is_none()
+        {
+            return Err(setting(
+                "tenancy.resolution_order",
+                "`subdomain` needs `tenancy.base_domain`",
+            ));
+        }
+        let w = &self.webhooks;
+        if w.max_attempts == 0 || w.max_attempts > 100 {
+            return Err(setting("webhooks.max_attempts", "must be 1 to 100"));
+        }
+        for (name, d) in [
+            ("webhooks.backoff", w.backoff),
+            ("webhooks.timeout", w.timeout),
+            ("webhooks.poll_interval", w.poll_interval),
+            ("webhooks.lease", w.lease),
+        ] {
+            if d.is_zero() {
+                return Err(setting(name, "must be longer than 0s"));
+            }
+        }
+        if w.max_backoff < w.backoff {
+            return Err(setting(
+                "webhooks.max_backoff",
+                "must not be shorter than webhooks.backoff",
+            ));
+        }
+        if w.lease <= w.timeout {
+            return Err(setting(
+                "webhooks.lease",
+                "must be longer than webhooks.timeout, or a slow attempt would be retried while it runs",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn setting(name: &'static str, why: impl Into<String>) -> Error {
+    Error::invalid_input(format!("setting `{name}` {}", why.into())).with_field(name)
+}
+
+/// `sqlite://<data_dir>/caas.sqlite3`.
+pub fn default_database_url(data_dir: &Path) -> String {
+    format!("sqlite://{}", data_dir.join("caas.sqlite3").display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_are_valid() {
+        ServeConfig::default().validate().unwrap();
+    }
+
+    #[test]
+    fn validation_names_the_setting() {
+        let c = ServeConfig {
+            admin_key: Some(SecretString::from("short")),
+            ..ServeConfig::default()
+        };
+        assert_eq!(c.validate().unwrap_err().field(), Some("admin_key"));
+        let mut c = ServeConfig::default();
+        c.tenancy.order.push(TenantSource::Subdomain);
+        assert_eq!(
+            c.validate().unwrap_err().field(),
+            Some("tenancy.resolution_order")
+        );
+        let mut c = ServeConfig::default();
+        c.webhooks.lease = c.webhooks.timeout;
+        assert_eq!(c.validate().unwrap_err().field(), Some("webhooks.lease"));
+    }
+}

@@ -1,0 +1,91 @@
+//! Extractors for who may call a route: [`Admin`] (the platform admin) and
+//! [`TenantAccess`] (a principal acting in the request's tenant).
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use caas_core::{Error, Principal, Tenant};
+
+use crate::admin_key::ADMIN_ROLE;
+use crate::middleware::auth::Authenticated;
+use crate::middleware::tenant::ResolvedTenant;
+use crate::problem::Problem;
+use crate::state::AppState;
+
+fn principal(parts: &Parts) -> Result<Principal, Problem> {
+    parts
+        .extensions
+        .get::<Authenticated>()
+        .and_then(|a| a.0.clone())
+        .ok_or_else(|| {
+            Problem(Error::missing_token(
+                "this route needs credentials: send `Authorization: Bearer <token>`",
+            ))
+        })
+}
+
+/// Whether `p` is the platform admin.
+pub fn is_admin(p: &Principal) -> bool {
+    p.tenant.is_none() && p.has_role(ADMIN_ROLE)
+}
+
+/// The platform admin; 401 without credentials, 403 for anyone else.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Principal);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Problem> {
+        let p = principal(parts)?;
+        if !is_admin(&p) {
+            return Err(Problem(Error::forbidden(
+                "this route is for the platform admin",
+            )));
+        }
+        Ok(Admin(p))
+    }
+}
+
+/// The request's tenant and a principal allowed to act in it: one of the
+/// tenant's own, or the platform admin.
+#[derive(Debug, Clone)]
+pub struct TenantAccess {
+    /// The tenant (active).
+    pub tenant: Tenant,
+    /// Who is acting.
+    pub principal: Principal,
+}
+
+impl TenantAccess {
+    /// Whether the platform admin is acting (it may change what tenants may not, like the plan).
+    pub fn by_admin(&self) -> bool {
+        is_admin(&self.principal)
+    }
+}
+
+impl FromRequestParts<AppState> for TenantAccess {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Problem> {
+        let tenant = parts
+            .extensions
+            .get::<ResolvedTenant>()
+            .and_then(|t| t.0.clone());
+        let principal = principal(parts)?;
+        let Some(tenant) = tenant else {
+            return Err(Problem(
+                Error::invalid_input(
+                    "this route acts in a tenant: name it with the `X-Tenant-ID` header or a `/t/{slug}` path",
+                )
+                .with_code("tenant_required"),
+            ));
+        };
+        if !(is_admin(&principal) || principal.tenant == Some(tenant.id)) {
+            return Err(Problem(Error::forbidden(format!(
+                "these credentials may not act in tenant `{}`",
+                tenant.slug
+            ))));
+        }
+        Ok(TenantAccess { tenant, principal })
+    }
+}

@@ -1,0 +1,185 @@
+//! `/openapi.json`, `/docs/` and `/metrics`.
+
+use reqwest::Method;
+use serde_json::json;
+
+use super::harness::{Gateway, Stack, on_both_stacks};
+
+/// Every route the gateway serves, as (method, OpenAPI path).
+const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/health"),
+    ("GET", "/ready"),
+    ("GET", "/metrics"),
+    ("POST", "/v1/admin/tenants"),
+    ("GET", "/v1/admin/tenants"),
+    ("GET", "/v1/admin/tenants/{slug}"),
+    ("PATCH", "/v1/admin/tenants/{slug}"),
+    ("DELETE", "/v1/admin/tenants/{slug}"),
+    ("GET", "/v1/tenant"),
+    ("PUT", "/v1/tenant"),
+    ("GET", "/v1/tenant/settings"),
+    ("PUT", "/v1/tenant/settings"),
+    ("GET", "/v1/tenant/usage"),
+    ("GET", "/v1/webhooks/event-types"),
+    ("GET", "/v1/webhooks"),
+    ("POST", "/v1/webhooks"),
+    ("GET", "/v1/webhooks/{id}"),
+    ("PUT", "/v1/webhooks/{id}"),
+    ("DELETE", "/v1/webhooks/{id}"),
+    ("POST", "/v1/webhooks/{id}/rotate-secret"),
+    ("POST", "/v1/webhooks/{id}/ping"),
+    ("GET", "/v1/webhooks/{id}/deliveries"),
+    ("POST", "/v1/webhooks/{id}/deliveries/{delivery_id}/replay"),
+];
+
+async fn the_openapi_document_is_3_1_and_lists_every_route(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, |_| {}).await else {
+        return;
+    };
+    let r = gw.anon(Method::GET, "/openapi.json").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    let spec = oas3::from_json(&text).expect("a valid OpenAPI 3.1 document");
+    spec.validate_version().expect("OpenAPI 3.1");
+    let mut operations: Vec<(String, String)> = spec
+        .operations()
+        .map(|(path, method, op)| {
+            assert!(
+                !op.responses(&spec).is_empty(),
+                "{method} {path} documents no response"
+            );
+            assert!(
+                op.summary.is_some() || op.description.is_some(),
+                "{method} {path} is undescribed"
+            );
+            for p in op.parameters(&spec).unwrap() {
+                assert!(
+                    p.description.is_some(),
+                    "{method} {path}: parameter {} is undescribed",
+                    p.name
+                );
+            }
+            (method.as_str().to_owned(), path)
+        })
+        .collect();
+    operations.sort();
+    let mut expected: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    expected.sort();
+    assert_eq!(operations, expected);
+    // Every documented route is served (not a 404 from the fallback).
+    for (method, path) in ROUTES {
+        let concrete = path
+            .replace("{slug}", "nobody")
+            .replace("{id}", "x")
+            .replace("{delivery_id}", "y");
+        let r = gw
+            .admin(method.parse().unwrap(), &concrete)
+            .header("x-tenant-id", "nobody")
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 404 {
+            let body: serde_json::Value = r.json().await.unwrap();
+            assert_ne!(
+                body["detail"], "no such route",
+                "{method} {path} is documented but not served"
+            );
+        }
+    }
+    // Swagger UI serves and points at the document.
+    let r = gw.anon(Method::GET, "/docs/").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("swagger-ui"));
+    let init = gw
+        .anon(Method::GET, "/docs/swagger-initializer.js")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(init.contains("/openapi.json"), "{init}");
+    gw.stop().await;
+}
+
+async fn metrics_parse_as_prometheus_text(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, |_| {}).await else {
+        return;
+    };
+    let tenant = gw.tenant(json!({})).await;
+    gw.in_tenant(&tenant, Method::GET, "/v1/tenant")
+        .send()
+        .await
+        .unwrap();
+    gw.anon(Method::GET, "/v1/admin/tenants")
+        .send()
+        .await
+        .unwrap();
+    let r = gw.anon(Method::GET, "/metrics").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let text = r.text().await.unwrap();
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).unwrap();
+    let find = |metric: &str, labels: &[(&str, &str)]| {
+        scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == metric && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+    };
+    let served = find(
+        "caas_http_requests_total",
+        &[
+            ("route", "/v1/tenant"),
+            ("status", "200"),
+            ("tenant", tenant.as_str()),
+            ("method", "GET"),
+        ],
+    )
+    .unwrap_or_else(|| panic!("no request counter in\n{text}"));
+    assert!(
+        matches!(served.value, prometheus_parse::Value::Counter(n) if n >= 1.0),
+        "{served:?}"
+    );
+    assert!(
+        find(
+            "caas_http_requests_total",
+            &[("route", "/v1/admin/tenants"), ("status", "401")]
+        )
+        .is_some()
+    );
+    let latency = find(
+        "caas_http_request_duration_seconds",
+        &[("route", "/v1/tenant")],
+    )
+    .unwrap();
+    assert!(matches!(&latency.value, prometheus_parse::Value::Histogram(b) if !b.is_empty()));
+    for backend in ["database", "cache", "events"] {
+        let up = find("caas_backend_up", &[("backend", backend)]).unwrap();
+        assert!(
+            matches!(up.value, prometheus_parse::Value::Gauge(v) if v == 1.0),
+            "{backend}"
+        );
+    }
+    for family in [
+        "caas_rate_limit_rejections_total",
+        "caas_webhook_deliveries_total",
+    ] {
+        assert!(
+            text.contains(&format!("# TYPE {family} counter")),
+            "{family}"
+        );
+    }
+    gw.stop().await;
+}
+
+on_both_stacks!(
+    the_openapi_document_is_3_1_and_lists_every_route,
+    metrics_parse_as_prometheus_text,
+);

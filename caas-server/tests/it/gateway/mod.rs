@@ -1,0 +1,10 @@
+//! The gateway over HTTP: an in-process server on a random port, on SQLite +
+//! memory and on PostgreSQL + Redis.
+
+pub(crate) mod harness;
+
+mod docs;
+mod http;
+mod limits;
+mod tenants;
+pub(crate) mod webhooks;

@@ -1,0 +1,366 @@
+//! The admin tenant API and the tenant-scoped API.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::harness::{ADMIN_KEY, Gateway, Stack, on_both_stacks, slug};
+
+async fn problem(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/problem+json",
+        "status {status}"
+    );
+    (status, r.json().await.unwrap())
+}
+
+async fn admin_manages_the_tenant_lifecycle(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, |_| {}).await else {
+        return;
+    };
+    let s = slug();
+    let r = gw
+        .admin(Method::POST, "/v1/admin/tenants")
+        .json(&json!({ "slug": s, "name": "Acme" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(
+        r.headers()["location"],
+        format!("/v1/admin/tenants/{s}").as_str()
+    );
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(
+        (created["slug"].as_str(), created["status"].as_str()),
+        (Some(s.as_str()), Some("active"))
+    );
+
+    // The same slug again: conflict; a bad slug: the field is named.
+    let again = gw
+        .admin(Method::POST, "/v1/admin/tenants")
+        .json(&json!({ "slug": s, "name": "B" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(again).await.0, 409);
+    let bad = gw
+        .admin(Method::POST, "/v1/admin/tenants")
+        .json(&json!({ "slug": "No Good", "name": "B" }))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = problem(bad).await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("slug")));
+    let plan = gw
+        .admin(Method::POST, "/v1/admin/tenants")
+        .json(&json!({ "slug": slug(), "name": "B", "settings": {"plan": "gold"} }))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = problem(plan).await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("settings.plan")),
+        "{body}"
+    );
+
+    // Listing pages through every tenant.
+    let other = gw.tenant(json!({})).await;
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut path = "/v1/admin/tenants?limit=1".to_owned();
+        if let Some(a) = &after {
+            path.push_str(&format!("&after={a}"));
+        }
+        let page: Value = gw
+            .admin(Method::GET, &path)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for t in page["items"].as_array().unwrap() {
+            seen.push(t["slug"].as_str().unwrap().to_owned());
+        }
+        match page["next_after"].as_str() {
+            Some(a) => after = Some(a.to_owned()),
+            None => break,
+        }
+    }
+    assert!(seen.contains(&s) && seen.contains(&other), "{seen:?}");
+    let r = gw
+        .admin(Method::GET, "/v1/admin/tenants?limit=5000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r).await.1["field"], "limit");
+
+    // Rename and change settings.
+    let r = gw
+        .admin(Method::PATCH, &format!("/v1/admin/tenants/{s}"))
+        .json(&json!({ "name": "Acme Inc.", "settings": { "cors": { "allowed_origins": ["https://app.acme.test"] } } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let patched: Value = r.json().await.unwrap();
+    assert_eq!(patched["name"], "Acme Inc.");
+    assert_eq!(
+        patched["settings"]["cors"]["allowed_origins"][0],
+        "https://app.acme.test"
+    );
+
+    // Suspend: the tenant's routes answer 403; resume: 200 again.
+    let r = gw
+        .admin(Method::PATCH, &format!("/v1/admin/tenants/{s}"))
+        .json(&json!({ "status": "suspended" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "suspended");
+    let (status, body) = problem(
+        gw.in_tenant(&s, Method::GET, "/v1/tenant")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
+    let r = gw
+        .admin(Method::PATCH, &format!("/v1/admin/tenants/{s}"))
+        .json(&json!({ "status": "active" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        gw.in_tenant(&s, Method::GET, "/v1/tenant")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let r = gw
+        .admin(Method::PATCH, &format!("/v1/admin/tenants/{s}"))
+        .json(&json!({ "status": "deleted" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r).await.1["field"], "status");
+
+    // Delete: gone for its routes, still visible (and reserved) for the admin.
+    let r = gw
+        .admin(Method::DELETE, &format!("/v1/admin/tenants/{s}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let (status, _) = problem(
+        gw.in_tenant(&s, Method::GET, "/v1/tenant")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let got: Value = gw
+        .admin(Method::GET, &format!("/v1/admin/tenants/{s}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["status"], "deleted");
+    let r = gw
+        .admin(Method::PATCH, &format!("/v1/admin/tenants/{s}"))
+        .json(&json!({ "status": "active" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r).await.0, 409);
+    let r = gw
+        .admin(Method::GET, "/v1/admin/tenants/no-such-tenant")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r).await.0, 404);
+    gw.stop().await;
+}
+
+async fn admin_routes_need_the_admin_key(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, |_| {}).await else {
+        return;
+    };
+    let r = gw
+        .anon(Method::GET, "/v1/admin/tenants")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["www-authenticate"], "Bearer realm=\"caas\"");
+    let (status, body) = problem(r).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("missing_token"))
+    );
+
+    let wrong = format!("{ADMIN_KEY}x");
+    for credential in [
+        format!("Bearer {wrong}"),
+        "Bearer caas_admin_nope".into(),
+        "Basic dXNlcjpwdw==".into(),
+        "Bearer ".into(),
+    ] {
+        let r = gw
+            .anon(Method::GET, "/v1/admin/tenants")
+            .header("authorization", credential.as_str())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.headers()["www-authenticate"],
+            "Bearer realm=\"caas\", error=\"invalid_token\""
+        );
+        let (status, body) = problem(r).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (401, Some("invalid_token")),
+            "{credential}"
+        );
+    }
+    // Nothing was created by the refused calls.
+    let r = gw
+        .anon(Method::POST, "/v1/admin/tenants")
+        .bearer_auth("caas_admin_nope")
+        .json(&json!({ "slug": "sneaky", "name": "S" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = gw
+        .admin(Method::GET, "/v1/admin/tenants/sneaky")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    gw.stop().await;
+}
+
+async fn tenant_routes_act_in_the_named_tenant(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, |_| {}).await else {
+        return;
+    };
+    let s = gw.tenant(json!({})).await;
+
+    // No tenant named, an unknown one, no credentials.
+    let (status, body) = problem(gw.admin(Method::GET, "/v1/tenant").send().await.unwrap()).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("tenant_required"))
+    );
+    let (status, _) = problem(
+        gw.in_tenant("nobody-here", Method::GET, "/v1/tenant")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let r = gw
+        .anon(Method::GET, "/v1/tenant")
+        .header("x-tenant-id", &s)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r).await.1["code"], "missing_token");
+
+    // The X-Tenant-ID header names it.
+    let t: Value = gw
+        .in_tenant(&s, Method::GET, "/v1/tenant")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(t["slug"], s.as_str());
+    let r = gw
+        .in_tenant(&s, Method::PUT, "/v1/tenant")
+        .json(&json!({ "name": "Renamed" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["name"], "Renamed");
+    let r = gw
+        .in_tenant(&s, Method::PUT, "/v1/tenant")
+        .json(&json!({ "name": "" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r).await.1["field"], "name");
+
+    // Settings: validated with the field named; the plan must be known.
+    let r = gw
+        .in_tenant(&s, Method::PUT, "/v1/tenant/settings")
+        .json(&json!({ "cors": { "allowed_origins": ["https://App.example"] } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r).await.1["field"], "settings.cors.allowed_origins");
+    let r = gw
+        .in_tenant(&s, Method::PUT, "/v1/tenant/settings")
+        .json(&json!({ "colour": "red" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r).await.0, 400);
+    let r = gw
+        .in_tenant(&s, Method::PUT, "/v1/tenant/settings")
+        .json(&json!({ "plan": "nope" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r).await.1["field"], "settings.plan");
+    let r = gw
+        .in_tenant(&s, Method::PUT, "/v1/tenant/settings")
+        .json(&json!({ "plan": "default", "extensions": { "game": { "mode": "kspov" } } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let settings: Value = gw
+        .in_tenant(&s, Method::GET, "/v1/tenant/settings")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(settings["extensions"]["game"]["mode"], "kspov");
+    assert_eq!(settings["plan"], "default");
+
+    // Usage counts this tenant's requests.
+    let usage: Value = gw
+        .in_tenant(&s, Method::GET, "/v1/tenant/usage")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(usage["requests_today"].as_u64().unwrap() >= 10, "{usage}");
+    assert_eq!(usage["requests_today"], usage["requests_this_month"]);
+    assert_eq!(usage["plan"], "default");
+    gw.stop().await;
+}
+
+on_both_stacks!(
+    admin_manages_the_tenant_lifecycle,
+    admin_routes_need_the_admin_key,
+    tenant_routes_act_in_the_named_tenant,
+);
