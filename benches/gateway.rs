@@ -52,7 +52,7 @@ fn chain(c: &mut Criterion) {
     );
     config.plans = caas_server::config::Plans::new(plans);
     let mut server = rt.block_on(Server::bind(config)).unwrap();
-    let state = server.state_mut().clone();
+    let state = caas_server::AppState::from(server.state_mut().clone());
     let mut app = caas_server::app(state);
     let created = rt.block_on(app.call({
         let mut r = Request::post("/v1/admin/tenants")

@@ -45,6 +45,8 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Replace the stored platform admin key with a new one, printed once.
     ResetAdminKey(DatabaseArgs),
+    /// Print the OpenAPI 3.1 document of the API (JSON) and exit.
+    Openapi,
 }
 
 /// Where the database is.

@@ -51,7 +51,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub use self::config::ServeConfig;
 pub use self::migrations::MIGRATIONS;
-pub use self::state::AppState;
+pub use self::state::{AppState, Services};
 
 /// The OpenAPI document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -74,7 +74,7 @@ pub fn app(state: AppState) -> Router {
 pub struct Server {
     listener: tokio::net::TcpListener,
     local: SocketAddr,
-    state: AppState,
+    state: Services,
     new_admin_key: Option<SecretString>,
 }
 
@@ -92,7 +92,7 @@ impl Server {
         )
         .await?;
         let authenticators = Authenticators::new().with(std::sync::Arc::new(admin));
-        let state = AppState::new(config, backends, clock, authenticators)?;
+        let state = Services::new(config, backends, clock, authenticators)?;
         let listen = state.config.listen;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -113,8 +113,8 @@ impl Server {
         self.local
     }
 
-    /// The application state (to register provisioners, say, before `run`).
-    pub fn state_mut(&mut self) -> &mut AppState {
+    /// The services (to register authenticators and provisioners, say) before `run`.
+    pub fn state_mut(&mut self) -> &mut Services {
         &mut self.state
     }
 
@@ -133,6 +133,7 @@ impl Server {
             state,
             ..
         } = self;
+        let state = AppState::from(state);
         let config = &state.config;
         tracing::info!(
             address = %local,

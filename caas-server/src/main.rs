@@ -53,6 +53,13 @@ async fn run(command: Command) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Openapi => {
+            let json = caas_server::openapi()
+                .to_pretty_json()
+                .map_err(|e| Error::internal(format!("cannot render the document: {e}")))?;
+            println!("{json}");
+            Ok(())
+        }
         Command::ResetAdminKey(args) => {
             let key = caas_server::reset_admin_key(&args).await?;
             caas_server::print_admin_key(

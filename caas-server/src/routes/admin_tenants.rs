@@ -63,7 +63,7 @@ fn check_plan(state: &AppState, settings: Option<&TenantSettings>) -> Result<()>
 /// Create a tenant and provision it.
 ///
 /// If provisioning fails the tenant stays, suspended; resuming it retries.
-#[utoipa::path(post, path = "/v1/admin/tenants", tag = "admin",
+#[utoipa::path(post, path = "/v1/admin/tenants", operation_id = "admin_create_tenant", tag = "admin",
     security(("admin_key" = [])),
     request_body = CreateTenant,
     responses(
@@ -100,7 +100,7 @@ pub async fn create(
 }
 
 /// List tenants (every status), by id.
-#[utoipa::path(get, path = "/v1/admin/tenants", tag = "admin",
+#[utoipa::path(get, path = "/v1/admin/tenants", operation_id = "admin_list_tenants", tag = "admin",
     security(("admin_key" = [])),
     params(PageParams),
     responses(
@@ -129,7 +129,7 @@ pub async fn list(
 }
 
 /// One tenant (also deleted ones).
-#[utoipa::path(get, path = "/v1/admin/tenants/{slug}", tag = "admin",
+#[utoipa::path(get, path = "/v1/admin/tenants/{slug}", operation_id = "admin_get_tenant", tag = "admin",
     security(("admin_key" = [])),
     params(("slug" = String, Path, description = "The tenant's slug")),
     responses(
@@ -145,7 +145,7 @@ pub async fn get(
 }
 
 /// Rename, suspend, resume or change the settings of a tenant.
-#[utoipa::path(patch, path = "/v1/admin/tenants/{slug}", tag = "admin",
+#[utoipa::path(patch, path = "/v1/admin/tenants/{slug}", operation_id = "admin_update_tenant", tag = "admin",
     security(("admin_key" = [])),
     params(("slug" = String, Path, description = "The tenant's slug")),
     request_body = PatchTenant,
@@ -212,7 +212,7 @@ pub async fn patch(
 }
 
 /// Delete a tenant: it stops serving at once; its slug stays reserved.
-#[utoipa::path(delete, path = "/v1/admin/tenants/{slug}", tag = "admin",
+#[utoipa::path(delete, path = "/v1/admin/tenants/{slug}", operation_id = "admin_delete_tenant", tag = "admin",
     security(("admin_key" = [])),
     params(("slug" = String, Path, description = "The tenant's slug")),
     responses(

@@ -13,8 +13,8 @@ use crate::state::AppState;
 /// How long one backend check may take before it counts as down.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// `GET /health`: 200 while the process runs.
-#[utoipa::path(get, path = "/health", tag = "operations",
+/// Liveness: 200 while the process runs.
+#[utoipa::path(get, path = "/health", operation_id = "health", tag = "operations",
     responses((status = 200, description = "The process runs", body = Object)))]
 pub async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
@@ -42,11 +42,11 @@ pub struct Readiness {
     pub backends: Vec<BackendStatus>,
 }
 
-/// `GET /ready`: 200 when every backend answers, 503 otherwise.
+/// Readiness: 200 when every backend answers, 503 otherwise.
 ///
 /// Errors are logged, not returned: the report names backends and their
 /// state, never hosts or messages.
-#[utoipa::path(get, path = "/ready", tag = "operations",
+#[utoipa::path(get, path = "/ready", operation_id = "ready", tag = "operations",
     responses(
         (status = 200, description = "Every backend answers", body = Readiness),
         (status = 503, description = "A backend is down", body = Readiness),

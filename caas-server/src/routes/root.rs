@@ -2,8 +2,8 @@
 
 use axum::Json;
 
-/// `GET /`: the service name and version, and where to look next.
-#[utoipa::path(get, path = "/", tag = "operations",
+/// The service name and version, and where to look next.
+#[utoipa::path(get, path = "/", operation_id = "service_info", tag = "operations",
     responses((status = 200, description = "Service name, version and links", body = Object)))]
 pub async fn index() -> Json<serde_json::Value> {
     Json(serde_json::json!({

@@ -21,7 +21,7 @@ pub struct PutTenant {
 }
 
 /// The tenant of the request.
-#[utoipa::path(get, path = "/v1/tenant", tag = "tenant",
+#[utoipa::path(get, path = "/v1/tenant", operation_id = "get_tenant", tag = "tenant",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug (or use `/t/{slug}` or a subdomain)")),
     responses(
@@ -36,7 +36,7 @@ pub async fn get(access: TenantAccess) -> Json<TenantView> {
 }
 
 /// Rename the tenant.
-#[utoipa::path(put, path = "/v1/tenant", tag = "tenant",
+#[utoipa::path(put, path = "/v1/tenant", operation_id = "rename_tenant", tag = "tenant",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
     request_body = PutTenant,
@@ -65,7 +65,7 @@ pub async fn put(
 }
 
 /// The tenant's settings.
-#[utoipa::path(get, path = "/v1/tenant/settings", tag = "tenant",
+#[utoipa::path(get, path = "/v1/tenant/settings", operation_id = "get_tenant_settings", tag = "tenant",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
     responses((status = 200, description = "The settings", body = Object)))]
@@ -74,7 +74,7 @@ pub async fn get_settings(access: TenantAccess) -> Json<TenantSettings> {
 }
 
 /// Replace the tenant's settings. Only the platform admin may change the plan.
-#[utoipa::path(put, path = "/v1/tenant/settings", tag = "tenant",
+#[utoipa::path(put, path = "/v1/tenant/settings", operation_id = "replace_tenant_settings", tag = "tenant",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
     request_body = Object,
@@ -131,7 +131,7 @@ pub struct Usage {
 }
 
 /// The tenant's usage against its plan.
-#[utoipa::path(get, path = "/v1/tenant/usage", tag = "tenant",
+#[utoipa::path(get, path = "/v1/tenant/usage", operation_id = "get_tenant_usage", tag = "tenant",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
     responses((status = 200, description = "Usage", body = Usage)))]

@@ -44,7 +44,7 @@ pub struct EventType {
 }
 
 /// The event types webhooks can subscribe to.
-#[utoipa::path(get, path = "/v1/webhooks/event-types", tag = "webhooks",
+#[utoipa::path(get, path = "/v1/webhooks/event-types", operation_id = "list_webhook_event_types", tag = "webhooks",
     responses((status = 200, description = "Every event type", body = Vec<EventType>)))]
 pub async fn event_types() -> Json<Vec<EventType>> {
     Json(
@@ -56,7 +56,7 @@ pub async fn event_types() -> Json<Vec<EventType>> {
 }
 
 /// Register a webhook. The answer holds its signing secret, shown only now.
-#[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks",
+#[utoipa::path(post, path = "/v1/webhooks", operation_id = "create_webhook", tag = "webhooks",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
     request_body = WebhookInput,
@@ -88,7 +88,7 @@ pub async fn create(
 }
 
 /// The tenant's webhooks.
-#[utoipa::path(get, path = "/v1/webhooks", tag = "webhooks",
+#[utoipa::path(get, path = "/v1/webhooks", operation_id = "list_webhooks", tag = "webhooks",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), PageParams),
     responses((status = 200, description = "A page of webhooks", body = ListResponse<Webhook>)))]
@@ -118,7 +118,7 @@ pub async fn list(
 }
 
 /// One webhook.
-#[utoipa::path(get, path = "/v1/webhooks/{id}", tag = "webhooks",
+#[utoipa::path(get, path = "/v1/webhooks/{id}", operation_id = "get_webhook", tag = "webhooks",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), ("id" = String, Path, description = "Webhook id")),
     responses(
@@ -140,7 +140,7 @@ pub async fn get(
 }
 
 /// Replace a webhook's URL, description, event types and enabled flag.
-#[utoipa::path(put, path = "/v1/webhooks/{id}", tag = "webhooks",
+#[utoipa::path(put, path = "/v1/webhooks/{id}", operation_id = "replace_webhook", tag = "webhooks",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), ("id" = String, Path, description = "Webhook id")),
     request_body = WebhookInput,
@@ -167,7 +167,7 @@ pub async fn put(
 }
 
 /// Delete a webhook and its delivery history.
-#[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "webhooks",
+#[utoipa::path(delete, path = "/v1/webhooks/{id}", operation_id = "delete_webhook", tag = "webhooks",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), ("id" = String, Path, description = "Webhook id")),
     responses(
@@ -188,7 +188,7 @@ pub async fn delete(
 }
 
 /// Replace the signing secret; the answer holds the new one, shown only now.
-#[utoipa::path(post, path = "/v1/webhooks/{id}/rotate-secret", tag = "webhooks",
+#[utoipa::path(post, path = "/v1/webhooks/{id}/rotate-secret", operation_id = "rotate_webhook_secret", tag = "webhooks",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), ("id" = String, Path, description = "Webhook id")),
     responses(
@@ -209,7 +209,7 @@ pub async fn rotate_secret(
 }
 
 /// Send a `webhook.ping` event to this webhook only.
-#[utoipa::path(post, path = "/v1/webhooks/{id}/ping", tag = "webhooks",
+#[utoipa::path(post, path = "/v1/webhooks/{id}/ping", operation_id = "ping_webhook", tag = "webhooks",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), ("id" = String, Path, description = "Webhook id")),
     responses(
@@ -254,7 +254,7 @@ pub struct DeliveryParams {
 }
 
 /// A webhook's deliveries, newest first.
-#[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "webhooks",
+#[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", operation_id = "list_webhook_deliveries", tag = "webhooks",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), ("id" = String, Path, description = "Webhook id"), DeliveryParams),
     responses(
@@ -298,7 +298,7 @@ pub async fn deliveries(
 }
 
 /// Deliver a succeeded or dead-lettered delivery again, from attempt 1.
-#[utoipa::path(post, path = "/v1/webhooks/{id}/deliveries/{delivery_id}/replay", tag = "webhooks",
+#[utoipa::path(post, path = "/v1/webhooks/{id}/deliveries/{delivery_id}/replay", operation_id = "replay_webhook_delivery", tag = "webhooks",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"),
         ("id" = String, Path, description = "Webhook id"),

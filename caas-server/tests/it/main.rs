@@ -8,6 +8,7 @@
     reason = "test helpers fail the test by panicking"
 )]
 
+mod admin_key;
 mod cli;
 mod config;
 mod gateway;

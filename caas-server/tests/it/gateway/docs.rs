@@ -64,6 +64,22 @@ async fn the_openapi_document_is_3_1_and_lists_every_route(stack: Stack) {
         })
         .collect();
     operations.sort();
+    let mut ids: Vec<String> = spec
+        .operations()
+        .map(|(path, method, op)| {
+            op.operation_id
+                .clone()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"))
+        })
+        .collect();
+    ids.sort();
+    let count = ids.len();
+    ids.dedup();
+    assert_eq!(
+        ids.len(),
+        count,
+        "operationIds must be unique (OpenAPI 3.1 §4.8.10)"
+    );
     let mut expected: Vec<(String, String)> = ROUTES
         .iter()
         .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))

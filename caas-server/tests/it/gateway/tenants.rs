@@ -359,7 +359,48 @@ async fn tenant_routes_act_in_the_named_tenant(stack: Stack) {
     gw.stop().await;
 }
 
+async fn subdomains_name_tenants_and_sources_must_agree(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, |c| {
+        c.tenancy.base_domain = Some("caas.test".into());
+        c.tenancy.order.push(caas_core::TenantSource::Subdomain);
+    })
+    .await
+    else {
+        return;
+    };
+    let a = gw.tenant(json!({})).await;
+    let b = gw.tenant(json!({})).await;
+    let host = format!("{a}.caas.test");
+    let t: Value = gw
+        .admin(Method::GET, "/v1/tenant")
+        .header("host", &host)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(t["slug"], a.as_str());
+    // The header and the subdomain name different tenants: refused.
+    let r = gw
+        .in_tenant(&b, Method::GET, "/v1/tenant")
+        .header("host", &host)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r).await.0, 400);
+    let r = gw
+        .admin(Method::GET, "/v1/tenant")
+        .header("host", "nobody.caas.test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r).await.0, 404);
+    gw.stop().await;
+}
+
 on_both_stacks!(
+    subdomains_name_tenants_and_sources_must_agree,
     admin_manages_the_tenant_lifecycle,
     admin_routes_need_the_admin_key,
     tenant_routes_act_in_the_named_tenant,
