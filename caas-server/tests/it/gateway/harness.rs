@@ -1,6 +1,7 @@
 //! An in-process server on a random port, on either stack, and a webhook receiver.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use caas_server::{ServeConfig, Server};
@@ -26,6 +27,8 @@ pub(crate) struct Gateway {
     task: Option<tokio::task::JoinHandle<caas_core::Result<()>>>,
     schema: Option<(String, String)>,
     pub(crate) config: ServeConfig,
+    /// While set, provisioning a tenant fails.
+    pub(crate) provisioning_fails: Arc<AtomicBool>,
 }
 
 fn unique(prefix: &str) -> String {
@@ -84,6 +87,11 @@ impl Gateway {
         let mut server = Server::bind(config.clone()).await.unwrap();
         let state = server.state_mut();
         state.authenticators = state.authenticators.clone().with(Arc::new(TenantTokens));
+        let provisioning_fails = Arc::new(AtomicBool::new(false));
+        state.provisioners = state
+            .provisioners
+            .clone()
+            .with(Arc::new(Switchable(provisioning_fails.clone())));
         let addr = server.local_addr();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async move {
@@ -95,6 +103,7 @@ impl Gateway {
             task: Some(task),
             schema,
             config,
+            provisioning_fails,
         }
     }
 
@@ -176,6 +185,12 @@ impl Gateway {
         if let Some(task) = self.task.take() {
             task.await.unwrap().unwrap();
         }
+    }
+
+    /// A second instance on the same database, Redis and configuration (it
+    /// does not own the schema; stop it before the first).
+    pub(crate) async fn another(&self) -> Gateway {
+        Self::run(self.config.clone(), None).await
     }
 
     /// Starts again on the same database and configuration.
@@ -291,5 +306,23 @@ impl caas_core::Authenticator for TenantTokens {
             Some(tenant),
             caas_core::PrincipalKind::User,
         )))
+    }
+}
+
+/// A provisioner that fails while its flag is set.
+#[derive(Debug)]
+struct Switchable(Arc<AtomicBool>);
+
+#[async_trait::async_trait]
+impl caas_core::TenantProvisioner for Switchable {
+    fn name(&self) -> &'static str {
+        "test_switchable"
+    }
+
+    async fn provision(&self, _: &caas_core::Tenant) -> caas_core::Result<()> {
+        if self.0.load(Ordering::SeqCst) {
+            return Err(caas_core::Error::unavailable("the key service is down"));
+        }
+        Ok(())
     }
 }

@@ -399,7 +399,67 @@ async fn subdomains_name_tenants_and_sources_must_agree(stack: Stack) {
     gw.stop().await;
 }
 
+async fn a_tenant_whose_provisioning_fails_stays_suspended_until_resumed(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, |_| {}).await else {
+        return;
+    };
+    gw.provisioning_fails
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let s = slug();
+    let r = gw
+        .admin(Method::POST, "/v1/admin/tenants")
+        .json(&json!({ "slug": s, "name": "Unlucky" }))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = problem(r).await;
+    assert_eq!(status, 503);
+    assert_eq!(
+        body["detail"], "Service unavailable",
+        "internals stay in the log"
+    );
+    let t: Value = gw
+        .admin(Method::GET, &format!("/v1/admin/tenants/{s}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(t["status"], "suspended");
+    let r = gw
+        .admin(Method::PATCH, &format!("/v1/admin/tenants/{s}"))
+        .json(&json!({ "status": "active" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        problem(r).await.0,
+        503,
+        "resuming provisions again, and still fails"
+    );
+    gw.provisioning_fails
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    let r = gw
+        .admin(Method::PATCH, &format!("/v1/admin/tenants/{s}"))
+        .json(&json!({ "status": "active" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "active");
+    assert_eq!(
+        gw.in_tenant(&s, Method::GET, "/v1/tenant")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    gw.stop().await;
+}
+
 on_both_stacks!(
+    a_tenant_whose_provisioning_fails_stays_suspended_until_resumed,
     subdomains_name_tenants_and_sources_must_agree,
     admin_manages_the_tenant_lifecycle,
     admin_routes_need_the_admin_key,

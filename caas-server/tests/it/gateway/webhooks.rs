@@ -361,6 +361,67 @@ async fn webhooks_are_managed_per_tenant_and_targets_checked(stack: Stack) {
     gw.stop().await;
 }
 
+/// Two instances share the outbox: both hear every event on Redis and both
+/// workers claim, yet each event reaches the receiver exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_deliver_each_event_exactly_once() {
+    let Some(first) = Gateway::start(Stack::Production, fast).await else {
+        return;
+    };
+    let second = first.another().await;
+    let receiver = Receiver::start(0).await;
+    let tenant = first.tenant(json!({})).await;
+    let (hook, _) = create(&first, &tenant, &receiver.url(), &["tenant.updated"]).await;
+    const EVENTS: usize = 20;
+    for i in 0..EVENTS {
+        let gw = if i % 2 == 0 { &first } else { &second };
+        let r = gw
+            .in_tenant(&tenant, Method::PUT, "/v1/tenant")
+            .json(&json!({ "name": format!("name {i}") }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    until("every event", async || receiver.received().len() >= EVENTS).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got = receiver.received();
+    assert_eq!(got.len(), EVENTS, "duplicates or losses");
+    let mut ids: Vec<String> = got
+        .iter()
+        .map(|r| {
+            assert_eq!(r.headers["x-caas-attempt"], "1");
+            let event: Value = serde_json::from_slice(&r.body).unwrap();
+            event["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), EVENTS, "an event was delivered twice");
+    let page: Value = first
+        .in_tenant(
+            &tenant,
+            Method::GET,
+            &format!("/v1/webhooks/{hook}/deliveries?limit=1000"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), EVENTS);
+    assert!(
+        items
+            .iter()
+            .all(|d| d["state"] == "succeeded" && d["attempts"] == 1)
+    );
+    let mut second = second;
+    second.shutdown().await;
+    first.stop().await;
+}
+
 /// A restart on PostgreSQL + Redis (the SQLite file case, with SIGKILL, is
 /// in `webhook_kill.rs`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
