@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::gateway::harness::{ADMIN_KEY, Receiver, slug};
+use crate::gateway::harness::{ADMIN_KEY, Go, Receiver, slug};
 use crate::{Server, client};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -28,29 +28,23 @@ async fn sigkill_between_attempts_loses_no_delivery() {
         .post(server.url("/v1/admin/tenants"))
         .bearer_auth(ADMIN_KEY)
         .json(&json!({ "slug": tenant, "name": "Kill test" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 201);
     let hook: Value = c
         .post(server.url("/v1/webhooks"))
         .bearer_auth(ADMIN_KEY)
         .header("x-tenant-id", &tenant)
         .json(&json!({ "url": receiver.url(), "event_types": ["webhook.ping"] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     let hook = hook["id"].as_str().unwrap().to_owned();
     let r = c
         .post(server.url(&format!("/v1/webhooks/{hook}/ping")))
         .bearer_auth(ADMIN_KEY)
         .header("x-tenant-id", &tenant)
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 202);
     crate::gateway::webhooks::until("the first (failing) attempt", async || {
         !receiver.received().is_empty()
@@ -72,12 +66,8 @@ async fn sigkill_between_attempts_loses_no_delivery() {
         .get(server.url(&format!("/v1/webhooks/{hook}/deliveries")))
         .bearer_auth(ADMIN_KEY)
         .header("x-tenant-id", &tenant)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert_eq!(page["items"][0]["state"], "succeeded");
     assert_eq!(page["items"][0]["attempts"], 2);
 }

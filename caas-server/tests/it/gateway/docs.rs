@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use super::harness::{Gateway, Stack, on_both_stacks};
+use super::harness::{Gateway, Go, Stack, on_both_stacks};
 
 /// Every route the gateway serves, as (method, OpenAPI path).
 const ROUTES: &[(&str, &str)] = &[
@@ -37,7 +37,7 @@ async fn the_openapi_document_is_3_1_and_lists_every_route(stack: Stack) {
     let Some(gw) = Gateway::start(stack, |_| {}).await else {
         return;
     };
-    let r = gw.anon(Method::GET, "/openapi.json").send().await.unwrap();
+    let r = gw.anon(Method::GET, "/openapi.json").go().await;
     assert_eq!(r.status(), 200);
     let text = r.text().await.unwrap();
     let spec = oas3::from_json(&text).expect("a valid OpenAPI 3.1 document");
@@ -95,9 +95,8 @@ async fn the_openapi_document_is_3_1_and_lists_every_route(stack: Stack) {
         let r = gw
             .admin(method.parse().unwrap(), &concrete)
             .header("x-tenant-id", "nobody")
-            .send()
-            .await
-            .unwrap();
+            .go()
+            .await;
         if r.status() == 404 {
             let body: serde_json::Value = r.json().await.unwrap();
             assert_ne!(
@@ -107,14 +106,13 @@ async fn the_openapi_document_is_3_1_and_lists_every_route(stack: Stack) {
         }
     }
     // Swagger UI serves and points at the document.
-    let r = gw.anon(Method::GET, "/docs/").send().await.unwrap();
+    let r = gw.anon(Method::GET, "/docs/").go().await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("swagger-ui"));
     let init = gw
         .anon(Method::GET, "/docs/swagger-initializer.js")
-        .send()
+        .go()
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -127,15 +125,9 @@ async fn metrics_parse_as_prometheus_text(stack: Stack) {
         return;
     };
     let tenant = gw.tenant(json!({})).await;
-    gw.in_tenant(&tenant, Method::GET, "/v1/tenant")
-        .send()
-        .await
-        .unwrap();
-    gw.anon(Method::GET, "/v1/admin/tenants")
-        .send()
-        .await
-        .unwrap();
-    let r = gw.anon(Method::GET, "/metrics").send().await.unwrap();
+    gw.in_tenant(&tenant, Method::GET, "/v1/tenant").go().await;
+    gw.anon(Method::GET, "/v1/admin/tenants").go().await;
+    let r = gw.anon(Method::GET, "/metrics").go().await;
     assert_eq!(r.status(), 200);
     assert_eq!(
         r.headers()["content-type"],

@@ -132,9 +132,8 @@ impl Gateway {
         let r = self
             .admin(Method::POST, "/v1/admin/tenants")
             .json(&serde_json::json!({ "slug": slug, "name": "Test tenant", "settings": settings }))
-            .send()
-            .await
-            .unwrap();
+            .go()
+            .await;
         assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
         slug
     }
@@ -156,12 +155,8 @@ impl Gateway {
     pub(crate) async fn tenant_id(&self, slug: &str) -> String {
         let t: serde_json::Value = self
             .admin(Method::GET, &format!("/v1/admin/tenants/{slug}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .value()
+            .await;
         t["id"].as_str().unwrap().to_owned()
     }
 
@@ -198,6 +193,24 @@ impl Gateway {
         self.shutdown().await;
         let schema = self.schema.take();
         Self::run(self.config.clone(), schema).await
+    }
+}
+
+/// Sending a request in a test: a transport error fails the test.
+pub(crate) trait Go {
+    /// Sends; the response.
+    async fn go(self) -> reqwest::Response;
+    /// Sends; the response body as JSON.
+    async fn value(self) -> serde_json::Value;
+}
+
+impl Go for RequestBuilder {
+    async fn go(self) -> reqwest::Response {
+        self.send().await.unwrap()
+    }
+
+    async fn value(self) -> serde_json::Value {
+        self.go().await.json().await.unwrap()
     }
 }
 

@@ -4,14 +4,14 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::harness::{Gateway, Stack, on_both_stacks};
+use super::harness::{Gateway, Go, Stack, on_both_stacks};
 
 async fn errors_are_problem_json_with_the_request_id(stack: Stack) {
     let Some(gw) = Gateway::start(stack, |c| c.http.body_limit = 2048).await else {
         return;
     };
     // A generated request id, echoed in the body.
-    let r = gw.anon(Method::GET, "/no/such/route").send().await.unwrap();
+    let r = gw.anon(Method::GET, "/no/such/route").go().await;
     assert_eq!(r.status(), 404);
     let id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
     let body: Value = r.json().await.unwrap();
@@ -33,24 +33,18 @@ async fn errors_are_problem_json_with_the_request_id(stack: Stack) {
     let r = gw
         .anon(Method::GET, "/health")
         .header("x-request-id", "trace-123")
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.headers()["x-request-id"], "trace-123");
     let r = gw
         .anon(Method::GET, "/health")
         .header("x-request-id", "a b\tc")
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_ne!(r.headers()["x-request-id"], "a b\tc");
 
     // 405 with Allow.
-    let r = gw
-        .anon(Method::DELETE, "/v1/admin/tenants")
-        .send()
-        .await
-        .unwrap();
+    let r = gw.anon(Method::DELETE, "/v1/admin/tenants").go().await;
     assert_eq!(r.status(), 405);
     assert!(r.headers().contains_key("allow"));
     assert_eq!(
@@ -63,9 +57,8 @@ async fn errors_are_problem_json_with_the_request_id(stack: Stack) {
         .admin(Method::POST, "/v1/admin/tenants")
         .header("content-type", "application/json")
         .body("{\"slug\": \"x\", ")
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(bad.status(), 400);
     let body: Value = bad.json().await.unwrap();
     assert!(
@@ -75,9 +68,8 @@ async fn errors_are_problem_json_with_the_request_id(stack: Stack) {
     let typed = gw
         .admin(Method::POST, "/v1/admin/tenants")
         .json(&json!({"slug": "abc", "name": 7}))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     let body: Value = typed.json().await.unwrap();
     assert_eq!(
         (body["status"].as_u64(), body["field"].as_str()),
@@ -86,16 +78,14 @@ async fn errors_are_problem_json_with_the_request_id(stack: Stack) {
     let unknown = gw
         .admin(Method::POST, "/v1/admin/tenants")
         .json(&json!({"slug": "abc", "name": "x", "owner": 1}))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(unknown.status(), 400);
     let text = gw
         .admin(Method::POST, "/v1/admin/tenants")
         .body("slug=abc")
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(text.status(), 415);
     assert_eq!(
         text.json::<Value>().await.unwrap()["code"],
@@ -105,9 +95,8 @@ async fn errors_are_problem_json_with_the_request_id(stack: Stack) {
     let r = gw
         .admin(Method::POST, "/v1/admin/tenants")
         .json(&big)
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 413);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     assert_eq!(
@@ -115,11 +104,7 @@ async fn errors_are_problem_json_with_the_request_id(stack: Stack) {
         "payload_too_large"
     );
     // Nothing was created by any of them.
-    let r = gw
-        .admin(Method::GET, "/v1/admin/tenants/abc")
-        .send()
-        .await
-        .unwrap();
+    let r = gw.admin(Method::GET, "/v1/admin/tenants/abc").go().await;
     assert_eq!(r.status(), 404);
     gw.stop().await;
 }
@@ -133,7 +118,7 @@ async fn security_headers_are_on_every_response(stack: Stack) {
         return;
     };
     for path in ["/health", "/no/such/route", "/docs/"] {
-        let r = gw.anon(Method::GET, path).send().await.unwrap();
+        let r = gw.anon(Method::GET, path).go().await;
         let h = r.headers();
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
@@ -160,7 +145,7 @@ async fn security_headers_are_on_every_response(stack: Stack) {
     let Some(gw) = Gateway::start(stack, |_| {}).await else {
         return;
     };
-    let r = gw.anon(Method::GET, "/health").send().await.unwrap();
+    let r = gw.anon(Method::GET, "/health").go().await;
     assert!(!r.headers().contains_key("strict-transport-security"));
     gw.stop().await;
 }
@@ -236,9 +221,8 @@ async fn cors_follows_each_tenants_origins(stack: Stack) {
     let r = gw
         .in_tenant(&open, Method::GET, "/v1/tenant")
         .header("origin", "https://app.acme.test")
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(
         r.headers()["access-control-allow-origin"],
         "https://app.acme.test"
@@ -252,9 +236,8 @@ async fn cors_follows_each_tenants_origins(stack: Stack) {
     let r = gw
         .in_tenant(&open, Method::GET, "/v1/tenant")
         .header("origin", "https://evil.test")
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert!(!r.headers().contains_key("access-control-allow-origin"));
     gw.stop().await;
 }

@@ -6,7 +6,7 @@ use caas_server::config::{Plan, Plans};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::harness::{Gateway, Stack, on_both_stacks};
+use super::harness::{Gateway, Go, Stack, on_both_stacks};
 
 fn plans() -> Plans {
     let mut map = BTreeMap::new();
@@ -38,11 +38,7 @@ async fn tenant_plans_limit_requests(stack: Stack) {
     let mut statuses = Vec::new();
     let mut refused = None;
     for _ in 0..6 {
-        let r = gw
-            .in_tenant(&tiny, Method::GET, "/v1/tenant")
-            .send()
-            .await
-            .unwrap();
+        let r = gw.in_tenant(&tiny, Method::GET, "/v1/tenant").go().await;
         statuses.push(r.status().as_u16());
         if r.status() == 429 {
             refused = Some(r);
@@ -65,11 +61,7 @@ async fn tenant_plans_limit_requests(stack: Stack) {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["code"], "rate_limited");
     // Another tenant, on the default plan, is unaffected.
-    let r = gw
-        .in_tenant(&other, Method::GET, "/v1/tenant")
-        .send()
-        .await
-        .unwrap();
+    let r = gw.in_tenant(&other, Method::GET, "/v1/tenant").go().await;
     assert_eq!(r.status(), 200);
     gw.stop().await;
 }
@@ -85,11 +77,7 @@ async fn auth_routes_are_limited_harder_per_ip(stack: Stack) {
     };
     let mut statuses = Vec::new();
     for _ in 0..3 {
-        let r = gw
-            .anon(Method::POST, "/v1/auth/login")
-            .send()
-            .await
-            .unwrap();
+        let r = gw.anon(Method::POST, "/v1/auth/login").go().await;
         statuses.push(r.status().as_u16());
         if r.status() == 429 {
             let policy = r.headers()["ratelimit-policy"].to_str().unwrap().to_owned();
@@ -99,10 +87,7 @@ async fn auth_routes_are_limited_harder_per_ip(stack: Stack) {
     // Two reach routing (no such route yet: 404), the third is refused.
     assert_eq!(statuses, [404, 404, 429]);
     // Other routes still have their budget.
-    assert_eq!(
-        gw.anon(Method::GET, "/").send().await.unwrap().status(),
-        200
-    );
+    assert_eq!(gw.anon(Method::GET, "/").go().await.status(), 200);
     gw.stop().await;
 }
 
@@ -115,9 +100,8 @@ async fn monthly_quotas_are_enforced_and_reported(stack: Stack) {
     for _ in 0..5 {
         statuses.push(
             gw.in_tenant(&metered, Method::GET, "/v1/tenant/usage")
-                .send()
+                .go()
                 .await
-                .unwrap()
                 .status()
                 .as_u16(),
         );
@@ -125,9 +109,8 @@ async fn monthly_quotas_are_enforced_and_reported(stack: Stack) {
     assert_eq!(statuses, [200; 5]);
     let r = gw
         .in_tenant(&metered, Method::GET, "/v1/tenant/usage")
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 429);
     assert!(r.headers().contains_key("retry-after"));
     let body: Value = r.json().await.unwrap();
@@ -136,18 +119,13 @@ async fn monthly_quotas_are_enforced_and_reported(stack: Stack) {
     let r = gw
         .admin(Method::PATCH, &format!("/v1/admin/tenants/{metered}"))
         .json(&json!({ "settings": { "plan": "default" } }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 200);
     let usage: Value = gw
         .in_tenant(&metered, Method::GET, "/v1/tenant/usage")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert_eq!(usage["requests_this_month"], 6, "{usage}");
     assert_eq!(usage["monthly_request_quota"], Value::Null);
     gw.stop().await;
@@ -162,47 +140,41 @@ async fn tenant_principals_act_only_in_their_tenant_and_cannot_change_their_plan
     let my_id = gw.tenant_id(&mine).await;
     let r = gw
         .as_user(&my_id, &mine, Method::GET, "/v1/tenant")
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 200);
     // The same credentials aimed at another tenant are refused outright.
     let r = gw
         .as_user(&my_id, &theirs, Method::GET, "/v1/tenant")
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 401);
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "invalid_token");
     // A tenant principal is no platform admin.
     let r = gw
         .as_user(&my_id, &mine, Method::GET, "/v1/admin/tenants")
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 403);
     // It may change its settings, but not its plan; the admin may.
     let r = gw
         .as_user(&my_id, &mine, Method::PUT, "/v1/tenant/settings")
         .json(&json!({ "extensions": { "game": {} } }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 200);
     let r = gw
         .as_user(&my_id, &mine, Method::PUT, "/v1/tenant/settings")
         .json(&json!({ "plan": "tiny" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 403);
     assert_eq!(r.json::<Value>().await.unwrap()["field"], "plan");
     let r = gw
         .in_tenant(&mine, Method::PUT, "/v1/tenant/settings")
         .json(&json!({ "plan": "tiny" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 200);
     gw.stop().await;
 }
@@ -216,18 +188,16 @@ async fn guessing_credentials_is_rate_limited(stack: Stack) {
         let r = gw
             .anon(Method::GET, "/v1/admin/tenants")
             .bearer_auth(format!("caas_admin_guess{i}"))
-            .send()
-            .await
-            .unwrap();
+            .go()
+            .await;
         statuses.push(r.status().as_u16());
     }
     assert_eq!(statuses, [401, 401, 401, 429]);
     // The right key still works: only failures spend the budget.
     assert_eq!(
         gw.admin(Method::GET, "/v1/admin/tenants")
-            .send()
+            .go()
             .await
-            .unwrap()
             .status(),
         200
     );

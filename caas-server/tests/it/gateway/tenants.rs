@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::harness::{ADMIN_KEY, Gateway, Stack, on_both_stacks, slug};
+use super::harness::{ADMIN_KEY, Gateway, Go, Stack, on_both_stacks, slug};
 
 async fn problem(r: reqwest::Response) -> (u16, Value) {
     let status = r.status().as_u16();
@@ -23,9 +23,8 @@ async fn admin_manages_the_tenant_lifecycle(stack: Stack) {
     let r = gw
         .admin(Method::POST, "/v1/admin/tenants")
         .json(&json!({ "slug": s, "name": "Acme" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 201);
     assert_eq!(
         r.headers()["location"],
@@ -41,24 +40,21 @@ async fn admin_manages_the_tenant_lifecycle(stack: Stack) {
     let again = gw
         .admin(Method::POST, "/v1/admin/tenants")
         .json(&json!({ "slug": s, "name": "B" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(problem(again).await.0, 409);
     let bad = gw
         .admin(Method::POST, "/v1/admin/tenants")
         .json(&json!({ "slug": "No Good", "name": "B" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     let (status, body) = problem(bad).await;
     assert_eq!((status, body["field"].as_str()), (400, Some("slug")));
     let plan = gw
         .admin(Method::POST, "/v1/admin/tenants")
         .json(&json!({ "slug": slug(), "name": "B", "settings": {"plan": "gold"} }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     let (status, body) = problem(plan).await;
     assert_eq!(
         (status, body["field"].as_str()),
@@ -75,14 +71,7 @@ async fn admin_manages_the_tenant_lifecycle(stack: Stack) {
         if let Some(a) = &after {
             path.push_str(&format!("&after={a}"));
         }
-        let page: Value = gw
-            .admin(Method::GET, &path)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: Value = gw.admin(Method::GET, &path).value().await;
         for t in page["items"].as_array().unwrap() {
             seen.push(t["slug"].as_str().unwrap().to_owned());
         }
@@ -94,18 +83,15 @@ async fn admin_manages_the_tenant_lifecycle(stack: Stack) {
     assert!(seen.contains(&s) && seen.contains(&other), "{seen:?}");
     let r = gw
         .admin(Method::GET, "/v1/admin/tenants?limit=5000")
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(problem(r).await.1["field"], "limit");
 
     // Rename and change settings.
     let r = gw
         .admin(Method::PATCH, &format!("/v1/admin/tenants/{s}"))
         .json(&json!({ "name": "Acme Inc.", "settings": { "cors": { "allowed_origins": ["https://app.acme.test"] } } }))
-        .send()
-        .await
-        .unwrap();
+        .go().await;
     assert_eq!(r.status(), 200);
     let patched: Value = r.json().await.unwrap();
     assert_eq!(patched["name"], "Acme Inc.");
@@ -118,77 +104,54 @@ async fn admin_manages_the_tenant_lifecycle(stack: Stack) {
     let r = gw
         .admin(Method::PATCH, &format!("/v1/admin/tenants/{s}"))
         .json(&json!({ "status": "suspended" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.json::<Value>().await.unwrap()["status"], "suspended");
-    let (status, body) = problem(
-        gw.in_tenant(&s, Method::GET, "/v1/tenant")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = problem(gw.in_tenant(&s, Method::GET, "/v1/tenant").go().await).await;
     assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
     let r = gw
         .admin(Method::PATCH, &format!("/v1/admin/tenants/{s}"))
         .json(&json!({ "status": "active" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(
         gw.in_tenant(&s, Method::GET, "/v1/tenant")
-            .send()
+            .go()
             .await
-            .unwrap()
             .status(),
         200
     );
     let r = gw
         .admin(Method::PATCH, &format!("/v1/admin/tenants/{s}"))
         .json(&json!({ "status": "deleted" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(problem(r).await.1["field"], "status");
 
     // Delete: gone for its routes, still visible (and reserved) for the admin.
     let r = gw
         .admin(Method::DELETE, &format!("/v1/admin/tenants/{s}"))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 204);
-    let (status, _) = problem(
-        gw.in_tenant(&s, Method::GET, "/v1/tenant")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = problem(gw.in_tenant(&s, Method::GET, "/v1/tenant").go().await).await;
     assert_eq!(status, 404);
     let got: Value = gw
         .admin(Method::GET, &format!("/v1/admin/tenants/{s}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert_eq!(got["status"], "deleted");
     let r = gw
         .admin(Method::PATCH, &format!("/v1/admin/tenants/{s}"))
         .json(&json!({ "status": "active" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(problem(r).await.0, 409);
     let r = gw
         .admin(Method::GET, "/v1/admin/tenants/no-such-tenant")
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(problem(r).await.0, 404);
     gw.stop().await;
 }
@@ -197,11 +160,7 @@ async fn admin_routes_need_the_admin_key(stack: Stack) {
     let Some(gw) = Gateway::start(stack, |_| {}).await else {
         return;
     };
-    let r = gw
-        .anon(Method::GET, "/v1/admin/tenants")
-        .send()
-        .await
-        .unwrap();
+    let r = gw.anon(Method::GET, "/v1/admin/tenants").go().await;
     assert_eq!(r.headers()["www-authenticate"], "Bearer realm=\"caas\"");
     let (status, body) = problem(r).await;
     assert_eq!(
@@ -219,9 +178,8 @@ async fn admin_routes_need_the_admin_key(stack: Stack) {
         let r = gw
             .anon(Method::GET, "/v1/admin/tenants")
             .header("authorization", credential.as_str())
-            .send()
-            .await
-            .unwrap();
+            .go()
+            .await;
         assert_eq!(
             r.headers()["www-authenticate"],
             "Bearer realm=\"caas\", error=\"invalid_token\""
@@ -238,15 +196,10 @@ async fn admin_routes_need_the_admin_key(stack: Stack) {
         .anon(Method::POST, "/v1/admin/tenants")
         .bearer_auth("caas_admin_nope")
         .json(&json!({ "slug": "sneaky", "name": "S" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 401);
-    let r = gw
-        .admin(Method::GET, "/v1/admin/tenants/sneaky")
-        .send()
-        .await
-        .unwrap();
+    let r = gw.admin(Method::GET, "/v1/admin/tenants/sneaky").go().await;
     assert_eq!(r.status(), 404);
     gw.stop().await;
 }
@@ -258,101 +211,78 @@ async fn tenant_routes_act_in_the_named_tenant(stack: Stack) {
     let s = gw.tenant(json!({})).await;
 
     // No tenant named, an unknown one, no credentials.
-    let (status, body) = problem(gw.admin(Method::GET, "/v1/tenant").send().await.unwrap()).await;
+    let (status, body) = problem(gw.admin(Method::GET, "/v1/tenant").go().await).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (400, Some("tenant_required"))
     );
     let (status, _) = problem(
         gw.in_tenant("nobody-here", Method::GET, "/v1/tenant")
-            .send()
-            .await
-            .unwrap(),
+            .go()
+            .await,
     )
     .await;
     assert_eq!(status, 404);
     let r = gw
         .anon(Method::GET, "/v1/tenant")
         .header("x-tenant-id", &s)
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(problem(r).await.1["code"], "missing_token");
 
     // The X-Tenant-ID header names it.
-    let t: Value = gw
-        .in_tenant(&s, Method::GET, "/v1/tenant")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let t: Value = gw.in_tenant(&s, Method::GET, "/v1/tenant").value().await;
     assert_eq!(t["slug"], s.as_str());
     let r = gw
         .in_tenant(&s, Method::PUT, "/v1/tenant")
         .json(&json!({ "name": "Renamed" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.json::<Value>().await.unwrap()["name"], "Renamed");
     let r = gw
         .in_tenant(&s, Method::PUT, "/v1/tenant")
         .json(&json!({ "name": "" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(problem(r).await.1["field"], "name");
 
     // Settings: validated with the field named; the plan must be known.
     let r = gw
         .in_tenant(&s, Method::PUT, "/v1/tenant/settings")
         .json(&json!({ "cors": { "allowed_origins": ["https://App.example"] } }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(problem(r).await.1["field"], "settings.cors.allowed_origins");
     let r = gw
         .in_tenant(&s, Method::PUT, "/v1/tenant/settings")
         .json(&json!({ "colour": "red" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(problem(r).await.0, 400);
     let r = gw
         .in_tenant(&s, Method::PUT, "/v1/tenant/settings")
         .json(&json!({ "plan": "nope" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(problem(r).await.1["field"], "settings.plan");
     let r = gw
         .in_tenant(&s, Method::PUT, "/v1/tenant/settings")
         .json(&json!({ "plan": "default", "extensions": { "game": { "mode": "kspov" } } }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 200);
     let settings: Value = gw
         .in_tenant(&s, Method::GET, "/v1/tenant/settings")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert_eq!(settings["extensions"]["game"]["mode"], "kspov");
     assert_eq!(settings["plan"], "default");
 
     // Usage counts this tenant's requests.
     let usage: Value = gw
         .in_tenant(&s, Method::GET, "/v1/tenant/usage")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert!(usage["requests_today"].as_u64().unwrap() >= 10, "{usage}");
     assert_eq!(usage["requests_today"], usage["requests_this_month"]);
     assert_eq!(usage["plan"], "default");
@@ -374,27 +304,21 @@ async fn subdomains_name_tenants_and_sources_must_agree(stack: Stack) {
     let t: Value = gw
         .admin(Method::GET, "/v1/tenant")
         .header("host", &host)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert_eq!(t["slug"], a.as_str());
     // The header and the subdomain name different tenants: refused.
     let r = gw
         .in_tenant(&b, Method::GET, "/v1/tenant")
         .header("host", &host)
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(problem(r).await.0, 400);
     let r = gw
         .admin(Method::GET, "/v1/tenant")
         .header("host", "nobody.caas.test")
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(problem(r).await.0, 404);
     gw.stop().await;
 }
@@ -409,9 +333,8 @@ async fn a_tenant_whose_provisioning_fails_stays_suspended_until_resumed(stack: 
     let r = gw
         .admin(Method::POST, "/v1/admin/tenants")
         .json(&json!({ "slug": s, "name": "Unlucky" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     let (status, body) = problem(r).await;
     assert_eq!(status, 503);
     assert_eq!(
@@ -420,19 +343,14 @@ async fn a_tenant_whose_provisioning_fails_stays_suspended_until_resumed(stack: 
     );
     let t: Value = gw
         .admin(Method::GET, &format!("/v1/admin/tenants/{s}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert_eq!(t["status"], "suspended");
     let r = gw
         .admin(Method::PATCH, &format!("/v1/admin/tenants/{s}"))
         .json(&json!({ "status": "active" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(
         problem(r).await.0,
         503,
@@ -443,15 +361,13 @@ async fn a_tenant_whose_provisioning_fails_stays_suspended_until_resumed(stack: 
     let r = gw
         .admin(Method::PATCH, &format!("/v1/admin/tenants/{s}"))
         .json(&json!({ "status": "active" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.json::<Value>().await.unwrap()["status"], "active");
     assert_eq!(
         gw.in_tenant(&s, Method::GET, "/v1/tenant")
-            .send()
+            .go()
             .await
-            .unwrap()
             .status(),
         200
     );

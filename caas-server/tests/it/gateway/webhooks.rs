@@ -6,7 +6,7 @@ use caas_server::webhooks::signature;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::harness::{Gateway, Receiver, Stack, on_both_stacks};
+use super::harness::{Gateway, Go, Receiver, Stack, on_both_stacks};
 
 fn fast(c: &mut caas_server::ServeConfig) {
     c.webhooks.backoff = Duration::from_millis(50);
@@ -18,9 +18,8 @@ async fn create(gw: &Gateway, tenant: &str, url: &str, types: &[&str]) -> (Strin
     let r = gw
         .in_tenant(tenant, Method::POST, "/v1/webhooks")
         .json(&json!({ "url": url, "event_types": types, "description": "test" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 201);
     let body: Value = r.json().await.unwrap();
     let secret = body["secret"].as_str().unwrap().to_owned();
@@ -35,12 +34,8 @@ async fn deliveries(gw: &Gateway, tenant: &str, hook: &str) -> Vec<Value> {
             Method::GET,
             &format!("/v1/webhooks/{hook}/deliveries"),
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     page["items"].as_array().unwrap().clone()
 }
 
@@ -67,9 +62,8 @@ async fn events_arrive_signed_and_retries_end_in_one_success(stack: Stack) {
     let r = gw
         .in_tenant(&tenant, Method::PUT, "/v1/tenant")
         .json(&json!({ "name": "Renamed" }))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 200);
     until("a successful delivery", async || {
         receiver.received().iter().any(|r| r.answered == 204)
@@ -123,9 +117,8 @@ async fn a_receiver_that_keeps_failing_ends_dead_and_can_be_replayed(stack: Stac
     let (hook, _) = create(&gw, &tenant, &receiver.url(), &["webhook.ping"]).await;
     let r = gw
         .in_tenant(&tenant, Method::POST, &format!("/v1/webhooks/{hook}/ping"))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 202);
     until("the dead letter", async || {
         deliveries(&gw, &tenant, &hook)
@@ -145,12 +138,8 @@ async fn a_receiver_that_keeps_failing_ends_dead_and_can_be_replayed(stack: Stac
             Method::GET,
             &format!("/v1/webhooks/{hook}/deliveries?state=dead"),
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     let page: Value = gw
         .in_tenant(
@@ -158,22 +147,14 @@ async fn a_receiver_that_keeps_failing_ends_dead_and_can_be_replayed(stack: Stac
             Method::GET,
             &format!("/v1/webhooks/{hook}/deliveries?state=succeeded"),
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert!(page["items"].as_array().unwrap().is_empty());
 
     // Replay: the receiver now answers, and the delivery succeeds.
     let id = dead["id"].as_str().unwrap();
     let path = format!("/v1/webhooks/{hook}/deliveries/{id}/replay");
-    let r = gw
-        .in_tenant(&tenant, Method::POST, &path)
-        .send()
-        .await
-        .unwrap();
+    let r = gw.in_tenant(&tenant, Method::POST, &path).go().await;
     assert_eq!(r.status(), 202);
     until("the replayed delivery", async || {
         deliveries(&gw, &tenant, &hook)
@@ -189,9 +170,8 @@ async fn a_receiver_that_keeps_failing_ends_dead_and_can_be_replayed(stack: Stac
     );
     assert_eq!(
         gw.in_tenant(&tenant, Method::POST, &unknown)
-            .send()
+            .go()
             .await
-            .unwrap()
             .status(),
         404
     );
@@ -230,12 +210,8 @@ async fn webhooks_are_managed_per_tenant_and_targets_checked(stack: Stack) {
     assert_eq!(r.json::<Value>().await.unwrap()["field"], "event_types");
     let types: Value = gw
         .anon(Method::GET, "/v1/webhooks/event-types")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert!(
         types
             .as_array()
@@ -253,46 +229,32 @@ async fn webhooks_are_managed_per_tenant_and_targets_checked(stack: Stack) {
     .await;
     let got: Value = gw
         .in_tenant(&tenant, Method::GET, &format!("/v1/webhooks/{hook}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert_eq!(got["url"], "https://hooks.example.com/a");
     assert!(got.get("secret").is_none(), "the secret is shown only once");
     let list: Value = gw
         .in_tenant(&tenant, Method::GET, "/v1/webhooks")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     // Another tenant sees none of it.
     assert_eq!(
         gw.in_tenant(&other, Method::GET, &format!("/v1/webhooks/{hook}"))
-            .send()
+            .go()
             .await
-            .unwrap()
             .status(),
         404
     );
     let list: Value = gw
         .in_tenant(&other, Method::GET, "/v1/webhooks")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert!(list["items"].as_array().unwrap().is_empty());
     assert_eq!(
         gw.in_tenant(&other, Method::DELETE, &format!("/v1/webhooks/{hook}"))
-            .send()
+            .go()
             .await
-            .unwrap()
             .status(),
         404
     );
@@ -300,9 +262,7 @@ async fn webhooks_are_managed_per_tenant_and_targets_checked(stack: Stack) {
     let r = gw
         .in_tenant(&tenant, Method::PUT, &format!("/v1/webhooks/{hook}"))
         .json(&json!({ "url": "https://hooks.example.com/b", "event_types": ["*"], "enabled": false }))
-        .send()
-        .await
-        .unwrap();
+        .go().await;
     let put: Value = r.json().await.unwrap();
     assert_eq!(
         (put["url"].as_str(), put["enabled"].as_bool()),
@@ -310,9 +270,8 @@ async fn webhooks_are_managed_per_tenant_and_targets_checked(stack: Stack) {
     );
     let r = gw
         .in_tenant(&tenant, Method::POST, &format!("/v1/webhooks/{hook}/ping"))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 409, "a disabled webhook is not pinged");
     let rotated: Value = gw
         .in_tenant(
@@ -320,43 +279,35 @@ async fn webhooks_are_managed_per_tenant_and_targets_checked(stack: Stack) {
             Method::POST,
             &format!("/v1/webhooks/{hook}/rotate-secret"),
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert_ne!(rotated["secret"].as_str().unwrap(), secret);
     assert_eq!(
         gw.in_tenant(&tenant, Method::DELETE, &format!("/v1/webhooks/{hook}"))
-            .send()
+            .go()
             .await
-            .unwrap()
             .status(),
         204
     );
     assert_eq!(
         gw.in_tenant(&tenant, Method::GET, &format!("/v1/webhooks/{hook}"))
-            .send()
+            .go()
             .await
-            .unwrap()
             .status(),
         404
     );
     assert_eq!(
         gw.in_tenant(&tenant, Method::GET, "/v1/webhooks/not-an-id")
-            .send()
+            .go()
             .await
-            .unwrap()
             .status(),
         404
     );
     let r = gw
         .anon(Method::GET, "/v1/webhooks")
         .header("x-tenant-id", &tenant)
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 401);
     gw.stop().await;
 }
@@ -378,9 +329,8 @@ async fn two_instances_deliver_each_event_exactly_once() {
         let r = gw
             .in_tenant(&tenant, Method::PUT, "/v1/tenant")
             .json(&json!({ "name": format!("name {i}") }))
-            .send()
-            .await
-            .unwrap();
+            .go()
+            .await;
         assert_eq!(r.status(), 200);
     }
     until("every event", async || receiver.received().len() >= EVENTS).await;
@@ -404,12 +354,8 @@ async fn two_instances_deliver_each_event_exactly_once() {
             Method::GET,
             &format!("/v1/webhooks/{hook}/deliveries?limit=1000"),
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), EVENTS);
     assert!(
@@ -439,9 +385,8 @@ async fn a_restart_between_attempts_loses_nothing_on_postgres_redis() {
     let tenant = gw.tenant(json!({})).await;
     let (hook, _) = create(&gw, &tenant, &receiver.url(), &["webhook.ping"]).await;
     gw.in_tenant(&tenant, Method::POST, &format!("/v1/webhooks/{hook}/ping"))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     until("the first attempt", async || {
         !receiver.received().is_empty()
     })
