@@ -29,6 +29,13 @@ pub enum Error {
     /// The session cannot send yet (the responder must receive first).
     #[error("this session cannot send before it has received a message")]
     NotReady,
+    /// The key of this data was destroyed on purpose (crypto-shredding): it
+    /// can never be decrypted again.
+    #[error("the data was erased: its key was destroyed")]
+    Erased,
+    /// No key exists for this ciphertext (wrong tenant, purpose or version).
+    #[error("no key for this ciphertext")]
+    UnknownKey,
     /// A wire format version this implementation does not know.
     #[error("unsupported version {0}")]
     Version(u8),
@@ -47,7 +54,12 @@ impl From<Error> for caas_core::Error {
             | Error::TooFarAhead { .. }
             | Error::Version(_) => ErrorKind::InvalidInput,
             Error::NotReady => ErrorKind::Conflict,
+            Error::Erased | Error::UnknownKey => ErrorKind::NotFound,
         };
-        caas_core::Error::new(kind, e.to_string())
+        let error = caas_core::Error::new(kind, e.to_string());
+        match e {
+            Error::Erased => error.with_code("erased"),
+            _ => error,
+        }
     }
 }

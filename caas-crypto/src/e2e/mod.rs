@@ -57,6 +57,7 @@ pub mod safety;
 pub mod wire;
 pub mod x3dh;
 
+pub(crate) use self::keys::random32;
 pub use self::keys::{IdentityKey, IdentityKeyPair, KeyPair};
 pub use self::ratchet::{Header, RandomKeys, RatchetKeys, Session};
 pub use self::x3dh::{Agreement, OneTimePrekey, PrekeyBundle, SignedPrekey};

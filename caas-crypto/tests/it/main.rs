@@ -8,6 +8,7 @@
 )]
 
 mod conversation;
+mod keys;
 mod safety;
 mod vectors;
 

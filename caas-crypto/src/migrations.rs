@@ -1,0 +1,19 @@
+//! caas-crypto's tables: wrapped tenant, data and subject keys, shredding
+//! records, rotation history.
+
+use caas_core::sql::{Migration, Migrations};
+
+/// caas-crypto's migrations (versions 20_001…), after caas-core's.
+pub static MIGRATIONS: Migrations = Migrations {
+    component: "caas-crypto",
+    sqlite: &[Migration {
+        version: 20_001,
+        description: "key management",
+        sql: include_str!("../migrations/sqlite/20001_keys.sql"),
+    }],
+    postgres: &[Migration {
+        version: 20_001,
+        description: "key management (tenant RLS)",
+        sql: include_str!("../migrations/postgres/20001_keys.sql"),
+    }],
+};
