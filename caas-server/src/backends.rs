@@ -14,7 +14,11 @@ use crate::config::ServeConfig;
 
 /// Every crate's migrations, in dependency order.
 pub fn migrations() -> Vec<&'static Migrations> {
-    vec![&caas_core::MIGRATIONS, &crate::migrations::MIGRATIONS]
+    vec![
+        &caas_core::MIGRATIONS,
+        &caas_crypto::MIGRATIONS,
+        &crate::migrations::MIGRATIONS,
+    ]
 }
 
 /// The server's backends.

@@ -47,6 +47,9 @@ pub enum Command {
     ResetAdminKey(DatabaseArgs),
     /// Print the OpenAPI 3.1 document of the API (JSON) and exit.
     Openapi,
+    /// Key management.
+    #[command(subcommand)]
+    Keys(KeysCommand),
 }
 
 /// Where the database is.
@@ -102,6 +105,19 @@ pub struct ServeArgs {
     #[arg(long, env = "CAAS_ADMIN_KEY", hide_env_values = true)]
     pub admin_key: Option<String>,
 
+    /// The platform master key (base64 or hex of 32 bytes); prefer the
+    /// environment variable or a key file over the flag.
+    #[arg(long, env = "CAAS_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+
+    /// A file holding the master key (`caas-server keys init --out FILE` makes one).
+    #[arg(long, env = "CAAS_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+
+    /// Production mode: refuse to start without a configured master key.
+    #[arg(long, env = "CAAS_PRODUCTION")]
+    pub production: bool,
+
     /// The URL clients reach this server at; `https://…` turns on HSTS.
     #[arg(long, env = "CAAS_PUBLIC_URL")]
     pub public_url: Option<url::Url>,
@@ -117,6 +133,18 @@ pub struct ServeArgs {
     /// Do not apply migrations; refuse to start if the database is behind.
     #[arg(long, env = "CAAS_NO_MIGRATE")]
     pub no_migrate: bool,
+}
+
+/// `caas-server keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Generate a platform master key: into a new file (mode 0600) with
+    /// `--out`, or printed once.
+    Init {
+        /// The file to create (refused if it exists).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// A per-IP limit, or none.
@@ -166,6 +194,15 @@ impl ServeArgs {
         }
         if let Some(v) = self.admin_key {
             config.admin_key = Some(SecretString::new(v));
+        }
+        if let Some(v) = self.master_key {
+            config.master_key = Some(SecretString::new(v));
+        }
+        if let Some(v) = self.master_key_file {
+            config.master_key_file = Some(v);
+        }
+        if self.production {
+            config.production = true;
         }
         if let Some(v) = self.public_url {
             config.public_url = Some(v);

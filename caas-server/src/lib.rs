@@ -30,6 +30,7 @@ pub mod cli;
 pub mod config;
 pub mod extract;
 pub mod json;
+pub mod master_key;
 pub mod metrics;
 pub mod middleware;
 mod migrations;
@@ -83,6 +84,8 @@ impl Server {
     /// `config.listen` (port 0 picks a free port).
     pub async fn bind(config: ServeConfig) -> Result<Self> {
         config.validate()?;
+        // A missing master key is a configuration error: found before any backend is touched.
+        let master = master_key::resolve(&config)?;
         let clock: SharedClock = SystemClock::shared();
         let backends = backends::open(&config, clock.clone()).await?;
         let (admin, new_admin_key) = admin_key::AdminKeyAuthenticator::bootstrap(
@@ -92,7 +95,7 @@ impl Server {
         )
         .await?;
         let authenticators = Authenticators::new().with(std::sync::Arc::new(admin));
-        let state = Services::new(config, backends, clock, authenticators)?;
+        let state = Services::new(config, backends, clock, authenticators, master)?;
         let listen = state.config.listen;
         let listener = tokio::net::TcpListener::bind(listen)
             .await

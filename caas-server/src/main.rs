@@ -53,6 +53,17 @@ async fn run(command: Command) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Keys(caas_server::cli::KeysCommand::Init { out }) => {
+            let key = caas_crypto::MasterKey::generate();
+            match out {
+                Some(path) => {
+                    caas_server::master_key::create(&path, &key)?;
+                    println!("wrote a new master key to {} (mode 0600)", path.display());
+                }
+                None => println!("CAAS_MASTER_KEY={}", key.to_text().as_str()),
+            }
+            Ok(())
+        }
         Command::Openapi => {
             let json = caas_server::openapi()
                 .to_pretty_json()

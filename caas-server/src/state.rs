@@ -56,6 +56,8 @@ pub struct Services {
     pub metrics: Arc<Metrics>,
     /// Webhook endpoints and deliveries.
     pub webhooks: Webhooks,
+    /// Tenant keys, data keys, subject keys.
+    pub keys: Arc<caas_crypto::SqlKeyManager>,
     /// What runs when a tenant is created or resumed.
     pub provisioners: Provisioners,
 }
@@ -67,6 +69,7 @@ impl Services {
         backends: Backends,
         clock: SharedClock,
         authenticators: Authenticators,
+        master: caas_crypto::MasterKey,
     ) -> Result<Self> {
         let tenants: SharedTenantStore =
             Arc::new(SqlTenantStore::new(backends.db.clone(), clock.clone()));
@@ -79,6 +82,13 @@ impl Services {
         let usage = UsageMeter::new(backends.kv.clone(), clock.clone());
         let metrics = Arc::new(Metrics::default());
         let webhooks = Webhooks::new(backends.db.clone(), clock.clone(), &config.webhooks)?;
+        let keys = Arc::new(caas_crypto::SqlKeyManager::new(
+            backends.db.clone(),
+            master,
+            clock.clone(),
+            Some(backends.events.clone()),
+        ));
+        let provisioners = Provisioners::default().with(keys.clone());
         Ok(Services {
             config: Arc::new(config),
             backends,
@@ -90,7 +100,8 @@ impl Services {
             usage,
             metrics,
             webhooks,
-            provisioners: Provisioners::default(),
+            keys,
+            provisioners,
         })
     }
 }

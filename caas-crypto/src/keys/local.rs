@@ -582,6 +582,20 @@ impl KeyManager for SqlKeyManager {
     }
 }
 
+#[async_trait]
+impl caas_core::TenantProvisioner for SqlKeyManager {
+    fn name(&self) -> &'static str {
+        "tenant_keys"
+    }
+
+    /// Creates the tenant's first key unless it has one.
+    async fn provision(&self, tenant: &caas_core::Tenant) -> Result<()> {
+        let mut tx = self.db.tenant_tx(&tenant.id).await?;
+        self.current_kek(&mut tx, &tenant.id).await?;
+        tx.commit().await
+    }
+}
+
 struct DataRow {
     purpose: String,
     version: i64,

@@ -26,6 +26,8 @@ pub struct FileConfig {
     redis_prefix: Option<String>,
     migrate: Option<bool>,
     admin_key: Option<SecretString>,
+    master_key_file: Option<PathBuf>,
+    production: Option<bool>,
     public_url: Option<String>,
     #[serde(default)]
     http: HttpSection,
@@ -111,6 +113,8 @@ impl FileConfig {
         }
         set(&mut config.migrate, self.migrate);
         config.admin_key = self.admin_key.or(config.admin_key.take());
+        config.master_key_file = self.master_key_file.or(config.master_key_file.take());
+        set(&mut config.production, self.production);
         if let Some(url) = self.public_url {
             config.public_url = Some(url::Url::parse(&url).map_err(|e| {
                 Error::invalid_input(format!("setting `public_url`: `{url}` is not a URL: {e}"))

@@ -35,6 +35,13 @@ pub struct ServeConfig {
     pub migrate: bool,
     /// The platform admin key; `None`: generated on first start, stored hashed.
     pub admin_key: Option<SecretString>,
+    /// The platform master key (wraps every tenant key), as text.
+    pub master_key: Option<SecretString>,
+    /// A file holding the master key.
+    pub master_key_file: Option<PathBuf>,
+    /// Production mode: refuse to start without a configured master key
+    /// (never generate one into the data directory).
+    pub production: bool,
     /// The public base URL clients reach the server at; `https` turns on HSTS.
     pub public_url: Option<url::Url>,
     /// HTTP limits and CORS.
@@ -139,6 +146,9 @@ impl Default for ServeConfig {
             redis_prefix: "caas".to_owned(),
             migrate: true,
             admin_key: None,
+            master_key: None,
+            master_key_file: None,
+            production: false,
             public_url: None,
             http: HttpConfig::default(),
             tenancy: TenancyConfig::default(),

@@ -81,6 +81,17 @@ async fn the_first_start_prints_a_key_once_and_reset_replaces_it() {
     assert_eq!(status_with(&url, &key).await, 200);
     child.kill().unwrap();
     child.wait().unwrap();
+    // The embedded default also made its master key, private to its owner.
+    let master = dir.path().join("caas-data/master.key");
+    assert!(master.exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&master).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
 
     // The second start prints nothing and keeps the key (only its hash is stored).
     let (child, url, printed) = start(dir.path()).await;
@@ -102,4 +113,21 @@ async fn the_first_start_prints_a_key_once_and_reset_replaces_it() {
     assert_eq!(status_with(&url, &new_key).await, 200);
     assert_eq!(status_with(&url, &key).await, 401);
     stop(child, printed);
+
+    // `keys init` makes a key file and never overwrites one.
+    let out = run(dir.path(), &["keys", "init", "--out", "prod.key"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("prod.key"))
+            .unwrap()
+            .trim()
+            .len(),
+        44
+    );
+    let out = run(dir.path(), &["keys", "init", "--out", "prod.key"]);
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -58,11 +58,25 @@ fn unreachable_backends_exit_1_and_never_print_passwords() {
         d,
         &[
             "serve",
+            "--master-key",
+            crate::MASTER_KEY,
             "--database-url",
             "postgres://caas:hunter2@127.0.0.1:1/caas",
         ],
     );
     assert_clean_failure(&out, 1, "cannot connect to the database");
+    // Without a master key, PostgreSQL is refused before it is contacted.
+    let out = run(
+        d,
+        &[
+            "serve",
+            "--database-url",
+            "postgres://caas:hunter2@127.0.0.1:1/caas",
+        ],
+    );
+    assert_clean_failure(&out, 2, "a master key is required");
+    let out = run(d, &["serve", "--master-key", "not-a-key"]);
+    assert_clean_failure(&out, 2, "master_key");
     assert!(!stderr(&out).contains("hunter2"), "{}", stderr(&out));
 
     let out = run(d, &["serve", "--redis-url", "redis://:hunter2@127.0.0.1:1"]);
@@ -102,7 +116,9 @@ fn migrate_applies_once_and_serve_can_refuse_a_stale_database() {
 
     let out = run(d, &["migrate"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("applied migrations [10001, 90001]"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("applied migrations [10001, 20001, 90001]")
+    );
     let again = run(d, &["migrate"]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("up to date"));
     assert!(d.join("caas-data/caas.sqlite3").exists());

@@ -23,8 +23,11 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// Variables a developer's shell might set that would change what a test runs.
-const SERVER_VARS: [&str; 15] = [
+const SERVER_VARS: [&str; 18] = [
     "CAAS_CONFIG",
+    "CAAS_MASTER_KEY",
+    "CAAS_MASTER_KEY_FILE",
+    "CAAS_PRODUCTION",
     "CAAS_ADMIN_KEY",
     "CAAS_PUBLIC_URL",
     "CAAS_BASE_DOMAIN",
@@ -193,6 +196,10 @@ pub(crate) async fn get_json(url: &str) -> (u16, serde_json::Value) {
     let status = r.status().as_u16();
     (status, r.json().await.unwrap())
 }
+
+/// A fixed master key for tests that share a database between processes.
+pub(crate) const MASTER_KEY: &str =
+    "0101010101010101010101010101010101010101010101010101010101010101";
 
 /// Polls until `f` holds or `limit` passes; returns how long it took.
 pub(crate) async fn within<F, Fut>(limit: Duration, mut f: F) -> Option<Duration>

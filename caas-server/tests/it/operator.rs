@@ -72,7 +72,9 @@ async fn an_owner_migrates_and_a_caas_app_member_serves() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("applied migrations [10001, 90001]"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("applied migrations [10001, 20001, 90001]")
+    );
 
     // The owner cannot serve: it may not act as caas_app, and is told how to fix it.
     let out = run(
@@ -81,6 +83,8 @@ async fn an_owner_migrates_and_a_caas_app_member_serves() {
             "serve",
             "--listen",
             "127.0.0.1:0",
+            "--master-key",
+            crate::MASTER_KEY,
             "--database-url",
             &owner_url,
         ],
@@ -100,7 +104,14 @@ async fn an_owner_migrates_and_a_caas_app_member_serves() {
     .unwrap();
     assert!(!superuser && owns == 0);
     let server_url = url_as(&base, "caas_server_test", &database);
-    let server = Server::start(&["--no-migrate", "--database-url", &server_url]).await;
+    let server = Server::start(&[
+        "--no-migrate",
+        "--master-key",
+        crate::MASTER_KEY,
+        "--database-url",
+        &server_url,
+    ])
+    .await;
     let (status, report) = get_json(&server.url("/ready")).await;
     assert_eq!(status, 200, "{report}");
     drop(server);

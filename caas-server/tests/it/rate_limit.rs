@@ -69,6 +69,8 @@ async fn two_instances_on_one_postgres_and_redis_share_the_limit() {
     };
     let redis_url = redis.url();
     let flags = [
+        "--master-key",
+        crate::MASTER_KEY,
         "--database-url",
         &database_url,
         "--redis-url",

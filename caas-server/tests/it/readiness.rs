@@ -98,8 +98,15 @@ async fn ready_follows_redis_down_and_back_without_a_restart() {
         return;
     };
     let redis_url = redis.url();
-    let mut server =
-        Server::start(&["--database-url", &database_url, "--redis-url", &redis_url]).await;
+    let mut server = Server::start(&[
+        "--master-key",
+        crate::MASTER_KEY,
+        "--database-url",
+        &database_url,
+        "--redis-url",
+        &redis_url,
+    ])
+    .await;
 
     let (status, report) = get_json(&server.url("/ready")).await;
     assert_eq!(status, 200, "{report}");

@@ -29,6 +29,8 @@ pub(crate) struct Gateway {
     pub(crate) config: ServeConfig,
     /// While set, provisioning a tenant fails.
     pub(crate) provisioning_fails: Arc<AtomicBool>,
+    /// The server's database, to look behind the API.
+    pub(crate) db: caas_core::Db,
 }
 
 fn unique(prefix: &str) -> String {
@@ -74,6 +76,7 @@ impl Gateway {
                 config.database_url = Some(db.clone());
                 config.database_schema = Some(name.clone());
                 config.redis_url = Some(redis);
+                config.master_key = Some(crate::MASTER_KEY.into());
                 let id = unique("");
                 config.redis_prefix = format!("gw{}", &id[id.len() - 20..]);
                 schema = Some((db, name));
@@ -88,6 +91,7 @@ impl Gateway {
         let state = server.state_mut();
         state.authenticators = state.authenticators.clone().with(Arc::new(TenantTokens));
         let provisioning_fails = Arc::new(AtomicBool::new(false));
+        let db = state.backends.db.clone();
         state.provisioners = state
             .provisioners
             .clone()
@@ -104,6 +108,7 @@ impl Gateway {
             schema,
             config,
             provisioning_fails,
+            db,
         }
     }
 

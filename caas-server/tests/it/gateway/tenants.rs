@@ -374,7 +374,27 @@ async fn a_tenant_whose_provisioning_fails_stays_suspended_until_resumed(stack: 
     gw.stop().await;
 }
 
+async fn creating_a_tenant_provisions_its_key(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, |_| {}).await else {
+        return;
+    };
+    let s = gw.tenant(json!({})).await;
+    let id: caas_core::TenantId = gw.tenant_id(&s).await.parse().unwrap();
+    let mut tx = gw.db.tenant_tx(&id).await.unwrap();
+    let caas_core::sql::Scalar(keys): caas_core::sql::Scalar<i64> = caas_core::sql::query(
+        "SELECT COUNT(*) FROM crypto_tenant_keys WHERE tenant_id = $1 AND active",
+    )
+    .bind(id)
+    .fetch_one(&mut tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(keys, 1);
+    gw.stop().await;
+}
+
 on_both_stacks!(
+    creating_a_tenant_provisions_its_key,
     a_tenant_whose_provisioning_fails_stays_suspended_until_resumed,
     subdomains_name_tenants_and_sources_must_agree,
     admin_manages_the_tenant_lifecycle,
