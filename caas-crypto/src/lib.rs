@@ -12,7 +12,9 @@ pub mod e2e;
 mod error;
 pub mod keys;
 mod migrations;
+pub mod prekeys;
 
 pub use self::error::{Error, Result};
 pub use self::keys::{KeyManager, MasterKey, SqlKeyManager};
 pub use self::migrations::MIGRATIONS;
+pub use self::prekeys::PrekeyStore;

@@ -9,6 +9,7 @@
 
 mod conversation;
 mod keys;
+mod prekeys;
 mod safety;
 mod vectors;
 

@@ -73,7 +73,8 @@ async fn an_owner_migrates_and_a_caas_app_member_serves() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("applied migrations [10001, 20001, 90001]")
+        String::from_utf8_lossy(&out.stdout)
+            .contains("applied migrations [10001, 20001, 20002, 90001]")
     );
 
     // The owner cannot serve: it may not act as caas_app, and is told how to fix it.
