@@ -11,10 +11,12 @@
 pub mod e2e;
 mod error;
 pub mod keys;
+pub mod mailbox;
 mod migrations;
 pub mod prekeys;
 
 pub use self::error::{Error, Result};
 pub use self::keys::{KeyManager, MasterKey, SqlKeyManager};
+pub use self::mailbox::Mailbox;
 pub use self::migrations::MIGRATIONS;
 pub use self::prekeys::PrekeyStore;

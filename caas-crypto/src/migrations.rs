@@ -17,6 +17,11 @@ pub static MIGRATIONS: Migrations = Migrations {
             description: "e2e devices and prekeys",
             sql: include_str!("../migrations/sqlite/20002_prekeys.sql"),
         },
+        Migration {
+            version: 20_003,
+            description: "e2e mailbox",
+            sql: include_str!("../migrations/sqlite/20003_mailbox.sql"),
+        },
     ],
     postgres: &[
         Migration {
@@ -28,6 +33,11 @@ pub static MIGRATIONS: Migrations = Migrations {
             version: 20_002,
             description: "e2e devices and prekeys (tenant RLS)",
             sql: include_str!("../migrations/postgres/20002_prekeys.sql"),
+        },
+        Migration {
+            version: 20_003,
+            description: "e2e mailbox (tenant RLS)",
+            sql: include_str!("../migrations/postgres/20003_mailbox.sql"),
         },
     ],
 };

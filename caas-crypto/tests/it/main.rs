@@ -9,6 +9,7 @@
 
 mod conversation;
 mod keys;
+mod mailbox;
 mod prekeys;
 mod safety;
 mod vectors;
