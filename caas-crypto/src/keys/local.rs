@@ -494,6 +494,8 @@ impl KeyManager for SqlKeyManager {
         .execute(&mut tx)
         .await?;
         let mut rewrapped: i64 = 0;
+        // Each old tenant-key version is read and unwrapped once, not per row.
+        let mut old_keks: std::collections::BTreeMap<i64, Key> = std::collections::BTreeMap::new();
         let data: Vec<DataRow> = query(
             "SELECT purpose, version, tenant_key_version AS kek_version, wrapped FROM crypto_data_keys WHERE tenant_id = $1",
         )
@@ -501,9 +503,14 @@ impl KeyManager for SqlKeyManager {
         .fetch_all(&mut tx)
         .await?;
         for row in data {
-            let old = self.kek(&mut tx, tenant, row.kek_version).await?;
+            if let std::collections::btree_map::Entry::Vacant(slot) =
+                old_keks.entry(row.kek_version)
+            {
+                slot.insert(self.kek(&mut tx, tenant, row.kek_version).await?);
+            }
+            let old = old_keks.get(&row.kek_version).ok_or(Error::UnknownKey)?;
             let dk = unwrap_key(
-                &old,
+                old,
                 &Self::data_key_aad(tenant, &row.purpose, row.version, row.kek_version),
                 &row.wrapped,
             )?;
@@ -532,9 +539,14 @@ impl KeyManager for SqlKeyManager {
         .fetch_all(&mut tx)
         .await?;
         for row in subjects {
-            let old = self.kek(&mut tx, tenant, row.kek_version).await?;
+            if let std::collections::btree_map::Entry::Vacant(slot) =
+                old_keks.entry(row.kek_version)
+            {
+                slot.insert(self.kek(&mut tx, tenant, row.kek_version).await?);
+            }
+            let old = old_keks.get(&row.kek_version).ok_or(Error::UnknownKey)?;
             let sk = unwrap_key(
-                &old,
+                old,
                 &Self::subject_key_aad(tenant, &row.key_id, row.kek_version),
                 &row.wrapped,
             )?;

@@ -10,7 +10,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use caas_core::{AuthContext, Credential, Error, Namespace, Principal, Result, SecretString};
+use caas_core::{AuthContext, Credential, Error, Principal, Result, SecretString};
 
 use super::tenant::ResolvedTenant;
 use crate::problem::Problem;
@@ -68,7 +68,7 @@ pub async fn authenticate(
         Err(e) => {
             tracing::info!(code = e.code(), reason = %e, "authentication failed");
             if let Some(limit) = state.config.ip_limits.auth
-                && let Ok(key) = Namespace::Platform.key(&format!("rl:ip-auth:{}", peer.ip()))
+                && let Ok(key) = super::rate_limit::ip_auth_key(peer.ip())
                 && let Ok(decision) = state.limiter.check(&key, &limit).await
                 && let Err(refused) = decision.into_result()
             {

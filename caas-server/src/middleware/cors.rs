@@ -19,14 +19,10 @@ use crate::state::AppState;
 /// Methods a cross-origin caller may use.
 const METHODS: &str = "GET, POST, PUT, PATCH, DELETE";
 
-/// Request headers a cross-origin caller may send.
-const ALLOWED_HEADERS: [&str; 5] = [
-    "authorization",
-    "content-type",
-    "x-tenant-id",
-    "x-request-id",
-    "idempotency-key",
-];
+/// Request headers a cross-origin caller may send (the preflight answer
+/// lists the same, comma-separated).
+const ALLOWED_HEADERS: &str =
+    "authorization, content-type, x-tenant-id, x-request-id, idempotency-key";
 
 /// Response headers a cross-origin caller may read.
 const EXPOSED: &str = "x-request-id, ratelimit, ratelimit-policy, retry-after, location";
@@ -108,7 +104,10 @@ fn preflight_headers(request: &HeaderMap, allow_origin: &str) -> Result<HeaderMa
         .map(str::trim)
         .filter(|n| !n.is_empty())
     {
-        if !ALLOWED_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+        if !ALLOWED_HEADERS
+            .split(", ")
+            .any(|h| h.eq_ignore_ascii_case(name))
+        {
             return Err(Error::forbidden(format!(
                 "the header `{}` may not be sent cross-origin",
                 name.chars().take(64).collect::<String>()
@@ -125,9 +124,7 @@ fn preflight_headers(request: &HeaderMap, allow_origin: &str) -> Result<HeaderMa
     );
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static(
-            "authorization, content-type, x-tenant-id, x-request-id, idempotency-key",
-        ),
+        HeaderValue::from_static(ALLOWED_HEADERS),
     );
     headers.insert(
         header::ACCESS_CONTROL_MAX_AGE,

@@ -49,6 +49,12 @@ impl RouteClass {
     }
 }
 
+/// The key of the per-IP limit on authentication routes (also spent by
+/// failed authentications, see `auth.rs`).
+pub(crate) fn ip_auth_key(ip: std::net::IpAddr) -> Result<KvKey> {
+    Namespace::Platform.key(&format!("rl:ip-auth:{ip}"))
+}
+
 struct Applied {
     name: &'static str,
     limit: RateLimit,
@@ -85,11 +91,7 @@ pub async fn limit(
         limits.all,
     );
     if class == RouteClass::Auth {
-        push(
-            "ip-auth",
-            Namespace::Platform.key(&format!("rl:ip-auth:{ip}")),
-            limits.auth,
-        );
+        push("ip-auth", ip_auth_key(ip), limits.auth);
     }
     if let Some(t) = tenant {
         let plan = state.config.plans.get(t.settings.plan.as_deref());
