@@ -22,6 +22,11 @@ pub static MIGRATIONS: Migrations = Migrations {
             description: "e2e mailbox",
             sql: include_str!("../migrations/sqlite/20003_mailbox.sql"),
         },
+        Migration {
+            version: 20_004,
+            description: "background re-wrapping",
+            sql: include_str!("../migrations/sqlite/20004_rewrap.sql"),
+        },
     ],
     postgres: &[
         Migration {
@@ -38,6 +43,11 @@ pub static MIGRATIONS: Migrations = Migrations {
             version: 20_003,
             description: "e2e mailbox (tenant RLS)",
             sql: include_str!("../migrations/postgres/20003_mailbox.sql"),
+        },
+        Migration {
+            version: 20_004,
+            description: "background re-wrapping",
+            sql: include_str!("../migrations/postgres/20004_rewrap.sql"),
         },
     ],
 };

@@ -3,16 +3,16 @@
 
 use async_trait::async_trait;
 use caas_core::sql::{FromRow, Row, query};
-use caas_core::{Db, Envelope, Result, SharedClock, SharedEventBus, TenantId, Tx, new_id};
+use caas_core::{Db, Result, SharedClock, SharedEventBus, TenantId, Tx, new_id};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use super::envelope::{aad, open, seal, unwrap_key};
-use super::{KeyManager, MasterKey};
+use super::{KeyManager, KeyRotation, MasterKey, Rewrap};
 use crate::Error;
 use crate::e2e::random32;
 
-type Key = Zeroizing<[u8; 32]>;
+pub(super) type Key = Zeroizing<[u8; 32]>;
 
 const DATA: u8 = 0x01;
 const SUBJECT_DATA: u8 = 0x02;
@@ -20,10 +20,10 @@ const SUBJECT_DATA: u8 = 0x02;
 /// Keys in SQL, wrapped by the master key (tenant keys) or a tenant key.
 #[derive(Debug, Clone)]
 pub struct SqlKeyManager {
-    db: Db,
-    master: MasterKey,
-    clock: SharedClock,
-    events: Option<SharedEventBus>,
+    pub(super) db: Db,
+    pub(super) master: MasterKey,
+    pub(super) clock: SharedClock,
+    pub(super) events: Option<SharedEventBus>,
 }
 
 struct Wrapped {
@@ -105,7 +105,7 @@ impl SqlKeyManager {
         }
     }
 
-    fn tenant_key_aad(tenant: &TenantId, version: i64) -> Vec<u8> {
+    pub(super) fn tenant_key_aad(tenant: &TenantId, version: i64) -> Vec<u8> {
         aad(
             "tenant-key",
             &[tenant.to_string().as_bytes(), &version.to_be_bytes()],
@@ -113,7 +113,7 @@ impl SqlKeyManager {
     }
 
     /// The active tenant key, created (version 1) on first use.
-    async fn current_kek(&self, tx: &mut Tx, tenant: &TenantId) -> Result<(i64, Key)> {
+    pub(super) async fn current_kek(&self, tx: &mut Tx, tenant: &TenantId) -> Result<(i64, Key)> {
         let select = "SELECT version, version AS kek_version, wrapped FROM crypto_tenant_keys \
                       WHERE tenant_id = $1 AND active";
         let mut row: Option<Wrapped> = query(select).bind(tenant).fetch_optional(&mut *tx).await?;
@@ -145,7 +145,7 @@ impl SqlKeyManager {
     }
 
     /// Tenant key `version`.
-    async fn kek(&self, tx: &mut Tx, tenant: &TenantId, version: i64) -> Result<Key> {
+    pub(super) async fn kek(&self, tx: &mut Tx, tenant: &TenantId, version: i64) -> Result<Key> {
         let row: Wrapped = query(
             "SELECT version, version AS kek_version, wrapped FROM crypto_tenant_keys \
              WHERE tenant_id = $1 AND version = $2",
@@ -162,7 +162,12 @@ impl SqlKeyManager {
         )?)
     }
 
-    fn data_key_aad(tenant: &TenantId, purpose: &str, version: i64, kek_version: i64) -> Vec<u8> {
+    pub(super) fn data_key_aad(
+        tenant: &TenantId,
+        purpose: &str,
+        version: i64,
+        kek_version: i64,
+    ) -> Vec<u8> {
         aad(
             "data-key",
             &[
@@ -185,7 +190,7 @@ impl SqlKeyManager {
         )
     }
 
-    fn subject_key_aad(tenant: &TenantId, key_id: &str, kek_version: i64) -> Vec<u8> {
+    pub(super) fn subject_key_aad(tenant: &TenantId, key_id: &str, kek_version: i64) -> Vec<u8> {
         aad(
             "subject-key",
             &[
@@ -470,127 +475,15 @@ impl KeyManager for SqlKeyManager {
     }
 
     async fn rotate_tenant_key(&self, tenant: &TenantId) -> Result<u32> {
-        let mut tx = self.db.tenant_tx(tenant).await?;
-        let (old_version, _) = self.current_kek(&mut tx, tenant).await?;
-        let version = old_version + 1;
-        let key = random32();
-        let wrapped = seal(
-            self.master.bytes(),
-            &Self::tenant_key_aad(tenant, version),
-            &key[..],
-        )?;
-        query("UPDATE crypto_tenant_keys SET active = FALSE WHERE tenant_id = $1 AND active")
-            .bind(tenant)
-            .execute(&mut tx)
-            .await?;
-        query(
-            "INSERT INTO crypto_tenant_keys (tenant_id, version, wrapped, active, created_at) \
-             VALUES ($1, $2, $3, TRUE, $4)",
-        )
-        .bind(tenant)
-        .bind(version)
-        .bind(wrapped)
-        .bind(self.clock.now())
-        .execute(&mut tx)
-        .await?;
-        let mut rewrapped: i64 = 0;
-        // Each old tenant-key version is read and unwrapped once, not per row.
-        let mut old_keks: std::collections::BTreeMap<i64, Key> = std::collections::BTreeMap::new();
-        let data: Vec<DataRow> = query(
-            "SELECT purpose, version, tenant_key_version AS kek_version, wrapped FROM crypto_data_keys WHERE tenant_id = $1",
-        )
-        .bind(tenant)
-        .fetch_all(&mut tx)
-        .await?;
-        for row in data {
-            if let std::collections::btree_map::Entry::Vacant(slot) =
-                old_keks.entry(row.kek_version)
-            {
-                slot.insert(self.kek(&mut tx, tenant, row.kek_version).await?);
-            }
-            let old = old_keks.get(&row.kek_version).ok_or(Error::UnknownKey)?;
-            let dk = unwrap_key(
-                old,
-                &Self::data_key_aad(tenant, &row.purpose, row.version, row.kek_version),
-                &row.wrapped,
-            )?;
-            let again = seal(
-                &key,
-                &Self::data_key_aad(tenant, &row.purpose, row.version, version),
-                &dk[..],
-            )?;
-            query(
-                "UPDATE crypto_data_keys SET wrapped = $4, tenant_key_version = $5 \
-                 WHERE tenant_id = $1 AND purpose = $2 AND version = $3",
-            )
-            .bind(tenant)
-            .bind(row.purpose.as_str())
-            .bind(row.version)
-            .bind(again)
-            .bind(version)
-            .execute(&mut tx)
-            .await?;
-            rewrapped += 1;
-        }
-        let subjects: Vec<SubjectRow> = query(
-            "SELECT key_id, tenant_key_version AS kek_version, wrapped FROM crypto_subject_keys WHERE tenant_id = $1",
-        )
-        .bind(tenant)
-        .fetch_all(&mut tx)
-        .await?;
-        for row in subjects {
-            if let std::collections::btree_map::Entry::Vacant(slot) =
-                old_keks.entry(row.kek_version)
-            {
-                slot.insert(self.kek(&mut tx, tenant, row.kek_version).await?);
-            }
-            let old = old_keks.get(&row.kek_version).ok_or(Error::UnknownKey)?;
-            let sk = unwrap_key(
-                old,
-                &Self::subject_key_aad(tenant, &row.key_id, row.kek_version),
-                &row.wrapped,
-            )?;
-            let again = seal(
-                &key,
-                &Self::subject_key_aad(tenant, &row.key_id, version),
-                &sk[..],
-            )?;
-            query(
-                "UPDATE crypto_subject_keys SET wrapped = $3, tenant_key_version = $4 \
-                 WHERE tenant_id = $1 AND key_id = $2",
-            )
-            .bind(tenant)
-            .bind(row.key_id.as_str())
-            .bind(again)
-            .bind(version)
-            .execute(&mut tx)
-            .await?;
-            rewrapped += 1;
-        }
-        query(
-            "INSERT INTO crypto_key_rotations (tenant_id, to_version, from_version, rewrapped, rotated_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(tenant)
-        .bind(version)
-        .bind(old_version)
-        .bind(rewrapped)
-        .bind(self.clock.now())
-        .execute(&mut tx)
-        .await?;
-        tx.commit().await?;
-        if let Some(bus) = &self.events {
-            let event = Envelope::new(
-                self.clock.as_ref(),
-                *tenant,
-                "keys.rotated",
-                serde_json::json!({ "from_version": old_version, "to_version": version, "rewrapped": rewrapped }),
-            );
-            if let Err(e) = event.publish(bus.as_ref()).await {
-                tracing::warn!(error = %e, "cannot announce a key rotation");
-            }
-        }
-        version_u32(version)
+        self.rotate(tenant).await
+    }
+
+    async fn rewrap(&self, tenant: &TenantId, batch: usize) -> Result<Rewrap> {
+        self.rewrap_batch(tenant, batch).await
+    }
+
+    async fn rotations(&self, tenant: &TenantId) -> Result<Vec<KeyRotation>> {
+        self.rotation_history(tenant).await
     }
 }
 
@@ -605,23 +498,5 @@ impl caas_core::TenantProvisioner for SqlKeyManager {
         let mut tx = self.db.tenant_tx(&tenant.id).await?;
         self.current_kek(&mut tx, &tenant.id).await?;
         tx.commit().await
-    }
-}
-
-struct DataRow {
-    purpose: String,
-    version: i64,
-    kek_version: i64,
-    wrapped: Vec<u8>,
-}
-
-impl FromRow for DataRow {
-    fn from_row(row: &Row<'_>) -> Result<Self> {
-        Ok(DataRow {
-            purpose: row.get("purpose")?,
-            version: row.get("version")?,
-            kek_version: row.get("kek_version")?,
-            wrapped: row.get("wrapped")?,
-        })
     }
 }

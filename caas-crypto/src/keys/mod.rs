@@ -16,6 +16,7 @@
 mod envelope;
 mod local;
 mod master;
+mod rotation;
 
 use async_trait::async_trait;
 use caas_core::{Result, TenantId};
@@ -23,6 +24,7 @@ use zeroize::Zeroizing;
 
 pub use self::local::SqlKeyManager;
 pub use self::master::MasterKey;
+pub use self::rotation::{KeyRotation, Rewrap};
 
 /// Encrypts and decrypts tenant data, rotates tenant keys, shreds subjects.
 #[async_trait]
@@ -59,8 +61,40 @@ pub trait KeyManager: Send + Sync + std::fmt::Debug {
     /// Destroys the subject's key (recorded, without key material).
     async fn shred(&self, tenant: &TenantId, subject: &str) -> Result<()>;
 
-    /// Makes a new tenant key version current and re-wraps every data and
-    /// subject key with it; old versions stay for what they still wrap.
-    /// Returns the new version.
+    /// Makes a new tenant key version current (announced as `keys.rotated`
+    /// and recorded in the history); returns it. Old versions keep
+    /// unwrapping what they wrap until [`rewrap`](KeyManager::rewrap) moved
+    /// it to the new one. A concurrent rotation of the same tenant is a
+    /// conflict.
     async fn rotate_tenant_key(&self, tenant: &TenantId) -> Result<u32>;
+
+    /// Re-wraps up to `batch` data and subject keys still under an older
+    /// tenant-key version with the current one, in one short transaction;
+    /// the step that leaves none announces `keys.rewrapped`. Safe to run
+    /// from several instances at once.
+    async fn rewrap(&self, tenant: &TenantId, batch: usize) -> Result<Rewrap>;
+
+    /// Runs [`rewrap`](KeyManager::rewrap) until nothing remains; returns
+    /// how many keys it re-wrapped.
+    async fn rewrap_all(&self, tenant: &TenantId, batch: usize) -> Result<u64> {
+        let (mut total, mut idle) = (0, 0);
+        loop {
+            let step = self.rewrap(tenant, batch).await?;
+            total += step.rewrapped;
+            if step.remaining == 0 {
+                return Ok(total);
+            }
+            // A step re-wraps nothing only when another instance re-wrapped
+            // the same keys first; that cannot go on for long.
+            idle = if step.rewrapped == 0 { idle + 1 } else { 0 };
+            if idle > 100 {
+                return Err(caas_core::Error::unavailable(
+                    "re-wrapping makes no progress; another instance may be stuck",
+                ));
+            }
+        }
+    }
+
+    /// The tenant's key rotations, newest first.
+    async fn rotations(&self, tenant: &TenantId) -> Result<Vec<KeyRotation>>;
 }

@@ -68,6 +68,22 @@ async fn data_decrypts_only_for_its_tenant_and_purpose(b: &Backend) {
     assert!(other.decrypt(&t1, "profiles", &ct).await.is_err());
 }
 
+async fn next_event(events: &mut caas_core::Subscription) -> serde_json::Value {
+    let event = events.recv().await.unwrap();
+    serde_json::from_slice(&event.payload).unwrap()
+}
+
+async fn count(b: &Backend, t: &TenantId, sql: &'static str) -> i64 {
+    let mut tx = b.sql().tenant_tx(t).await.unwrap();
+    let caas_core::sql::Scalar(n): caas_core::sql::Scalar<i64> = caas_core::sql::query(sql)
+        .bind(*t)
+        .fetch_one(&mut tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    n
+}
+
 async fn rotation_keeps_old_data_readable(b: &Backend) {
     let t = tenant(b, "acme").await;
     let km = manager(b);
@@ -76,43 +92,107 @@ async fn rotation_keeps_old_data_readable(b: &Backend) {
         .subscribe(TopicFilter::any_tenant("keys.rotated").unwrap())
         .await
         .unwrap();
-    let data = km.encrypt(&t, "profiles", b"before").await.unwrap();
-    let subject = km
-        .encrypt_for_subject(&t, "user-1", "profiles", b"mine")
+    let mut done = b
+        .events
+        .subscribe(TopicFilter::any_tenant("keys.rewrapped").unwrap())
         .await
         .unwrap();
+    let mut data = Vec::new();
+    for purpose in ["profiles", "sessions"] {
+        data.push((
+            purpose,
+            km.encrypt(&t, purpose, purpose.as_bytes()).await.unwrap(),
+        ));
+    }
+    let mut subjects = Vec::new();
+    for subject in ["user-1", "user-2", "user-3"] {
+        let ct = km
+            .encrypt_for_subject(&t, subject, "profiles", subject.as_bytes())
+            .await
+            .unwrap();
+        subjects.push((subject, ct));
+    }
+    let check = async |km: &SqlKeyManager| {
+        for (purpose, ct) in &data {
+            assert_eq!(
+                &km.decrypt(&t, purpose, ct).await.unwrap()[..],
+                purpose.as_bytes()
+            );
+        }
+        for (subject, ct) in &subjects {
+            let plain = km
+                .decrypt_for_subject(&t, subject, "profiles", ct)
+                .await
+                .unwrap();
+            assert_eq!(&plain[..], subject.as_bytes());
+        }
+    };
     assert_eq!(km.rotate_tenant_key(&t).await.unwrap(), 2);
     assert_eq!(km.rotate_tenant_key(&t).await.unwrap(), 3);
-    assert_eq!(
-        &km.decrypt(&t, "profiles", &data).await.unwrap()[..],
-        b"before"
-    );
-    assert_eq!(
-        &km.decrypt_for_subject(&t, "user-1", "profiles", &subject)
-            .await
-            .unwrap()[..],
-        b"mine"
-    );
+    for to in [2, 3] {
+        let body = next_event(&mut events).await;
+        assert_eq!(
+            (body["type"].as_str(), body["data"]["to_version"].as_i64()),
+            (Some("keys.rotated"), Some(to))
+        );
+    }
+    // Before any re-wrapping the old versions still open everything, and new
+    // data goes under the new version.
+    check(&km).await;
     let after = km.encrypt(&t, "profiles", b"after").await.unwrap();
     assert_eq!(
         &km.decrypt(&t, "profiles", &after).await.unwrap()[..],
         b"after"
     );
-    let event = events.recv().await.unwrap();
-    let body: serde_json::Value = serde_json::from_slice(&event.payload).unwrap();
-    assert_eq!(body["type"], "keys.rotated");
-    assert_eq!(body["data"]["to_version"], 2);
-    assert_eq!(body["data"]["rewrapped"], 2);
-    // The history has both rotations.
+    let history = km.rotations(&t).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!((history[0].from_version, history[0].to_version), (2, 3));
+    assert_eq!(history[0].completed_at, None);
+
+    // Re-wrapping runs in batches and reports what is left.
+    let mut progress = Vec::new();
+    for _ in 0..4 {
+        let step = km.rewrap(&t, 2).await.unwrap();
+        progress.push((step.rewrapped, step.remaining));
+    }
+    assert_eq!(progress, [(2, 3), (2, 1), (1, 0), (0, 0)]);
+    let body = next_event(&mut done).await;
+    assert_eq!(
+        (body["type"].as_str(), body["data"]["version"].as_i64()),
+        (Some("keys.rewrapped"), Some(3))
+    );
+    let history = km.rotations(&t).await.unwrap();
+    assert_eq!(history[0].rewrapped, 5);
+    assert!(
+        history.iter().all(|r| r.completed_at.is_some()),
+        "{history:?}"
+    );
+
+    // Everything is under version 3 now: without versions 1 and 2 it all opens.
+    assert_eq!(
+        count(b, &t, "SELECT COUNT(*) FROM crypto_data_keys WHERE tenant_id = $1 AND tenant_key_version <> 3").await
+            + count(b, &t, "SELECT COUNT(*) FROM crypto_subject_keys WHERE tenant_id = $1 AND tenant_key_version <> 3").await,
+        0
+    );
     let mut tx = b.sql().tenant_tx(&t).await.unwrap();
-    let caas_core::sql::Scalar(n): caas_core::sql::Scalar<i64> =
-        caas_core::sql::query("SELECT COUNT(*) FROM crypto_key_rotations WHERE tenant_id = $1")
-            .bind(t)
-            .fetch_one(&mut tx)
-            .await
-            .unwrap();
+    caas_core::sql::query("DELETE FROM crypto_tenant_keys WHERE tenant_id = $1 AND version < 3")
+        .bind(t)
+        .execute(&mut tx)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(n, 2);
+    check(&km).await;
+    // `rewrap_all` on a finished tenant does nothing.
+    assert_eq!(km.rewrap_all(&t, 100).await.unwrap(), 0);
+    assert_eq!(
+        count(
+            b,
+            &t,
+            "SELECT COUNT(*) FROM crypto_key_rotations WHERE tenant_id = $1"
+        )
+        .await,
+        2
+    );
 }
 
 async fn shredding_makes_a_subjects_data_erased(b: &Backend) {
