@@ -28,8 +28,13 @@
 //!   kept per session (the oldest evicted). A message that fails leaves the
 //!   session unchanged; a replayed message fails.
 //! - Wire formats (with a version byte) are in [`wire`]; sessions serialize
-//!   with [`Session::to_bytes`]; safety numbers are Signal's numeric
-//!   fingerprints ([`safety`]).
+//!   with [`Session::to_bytes`] (and are stored sealed with a tenant data key
+//!   by [`Vault`]); safety numbers are Signal's numeric fingerprints
+//!   ([`safety`]).
+//! - A [`Device`] holds one device's private keys and applies the
+//!   [`PrekeyPolicy`]: the signed prekey rotates weekly and a replaced one is
+//!   accepted for a 14-day grace period; one-time prekeys are topped up to
+//!   100 when fewer than 20 remain on the server.
 //!
 //! ```
 //! use caas_crypto::e2e::{IdentityKeyPair, KeyPair, PrekeyBundle, Session, SignedPrekey, x3dh};
@@ -51,13 +56,17 @@
 //! # Ok::<(), caas_crypto::Error>(())
 //! ```
 
+mod device;
 mod keys;
 pub mod ratchet;
 pub mod safety;
+mod vault;
 pub mod wire;
 pub mod x3dh;
 
+pub use self::device::{Device, Maintenance, PrekeyPolicy};
 pub(crate) use self::keys::random32;
 pub use self::keys::{IdentityKey, IdentityKeyPair, KeyPair};
 pub use self::ratchet::{Header, RandomKeys, RatchetKeys, Session};
+pub use self::vault::Vault;
 pub use self::x3dh::{Agreement, OneTimePrekey, PrekeyBundle, SignedPrekey};

@@ -12,6 +12,7 @@ mod keys;
 mod mailbox;
 mod prekeys;
 mod safety;
+mod vault;
 mod vectors;
 
 use caas_crypto::e2e::{
