@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
-use caas_core::sql::{FromRow, Row, query};
+use caas_core::sql::{FromRow, Row, Scalar, query};
 use caas_core::{Db, Error, Result, SharedClock, TenantId, Timestamp, new_id};
 use uuid::Uuid;
+
+use crate::prekeys::check_id;
 
 /// The largest ciphertext accepted (64 KiB of plaintext and headers).
 pub const MAX_CIPHERTEXT: usize = 65_536 + 1024;
@@ -63,7 +65,10 @@ impl Mailbox {
         Mailbox { db, clock }
     }
 
-    /// Stores one ciphertext per recipient device (all or none); returns the ids.
+    /// Stores one ciphertext per recipient device (all or none); returns the
+    /// ids. The sender and every recipient must be devices that published
+    /// keys (in [`PrekeyStore`](crate::PrekeyStore)); an unknown one is
+    /// `not_found` and nothing is stored.
     pub async fn send(
         &self,
         tenant: &TenantId,
@@ -92,6 +97,27 @@ impl Mailbox {
         let now = self.clock.now();
         let expires = now.saturating_add(ttl);
         let mut tx = self.db.tenant_tx(tenant).await?;
+        for (address, field) in std::iter::once((from, "sender_device_id"))
+            .chain(to.iter().map(|(a, _)| (a, "messages.device_id")))
+        {
+            check_id(&address.user, "user_id")?;
+            check_id(&address.device, field)?;
+            let known: Option<Scalar<String>> = query(
+                "SELECT device_id FROM e2e_devices WHERE tenant_id = $1 AND user_id = $2 AND device_id = $3",
+            )
+            .bind(tenant)
+            .bind(address.user.as_str())
+            .bind(address.device.as_str())
+            .fetch_optional(&mut tx)
+            .await?;
+            if known.is_none() {
+                return Err(Error::not_found(format!(
+                    "device `{}` of user `{}` has published no keys",
+                    address.device, address.user
+                ))
+                .with_field(field));
+            }
+        }
         let mut ids = Vec::with_capacity(to.len());
         for (address, ciphertext) in to {
             let id = new_id(self.clock.as_ref());

@@ -9,4 +9,5 @@
 
 mod store;
 
-pub use self::store::{DeviceBundle, DeviceKeys, MAX_STORED, MAX_UPLOAD, PrekeyStore};
+pub(crate) use self::store::check_id;
+pub use self::store::{DeviceBundle, DeviceKeys, MAX_STORED, MAX_UPLOAD, PrekeyStore, Published};

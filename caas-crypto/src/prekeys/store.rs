@@ -21,6 +21,15 @@ pub struct DeviceKeys {
     pub one_time_prekeys: Vec<OneTimePrekey>,
 }
 
+/// What [`PrekeyStore::publish`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// The device was new.
+    pub created: bool,
+    /// The identity key it replaced (only with `replace_identity`).
+    pub replaced_identity: Option<IdentityKey>,
+}
+
 /// One device's bundle, as fetched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceBundle {
@@ -70,7 +79,7 @@ fn arr<const N: usize>(bytes: &[u8]) -> Result<[u8; N]> {
         .map_err(|_| Error::internal("a stored key has the wrong length"))
 }
 
-fn check_id(value: &str, field: &'static str) -> Result<()> {
+pub(crate) fn check_id(value: &str, field: &'static str) -> Result<()> {
     let ok = (1..=128).contains(&value.len())
         && value
             .bytes()
@@ -100,14 +109,17 @@ impl PrekeyStore {
 
     /// Publishes a device's keys. The signed prekey's signature must verify
     /// against the identity key; a device's identity key is pinned — a
-    /// different one is a conflict until the device is reset.
+    /// different one is a conflict (code `identity_key_changed`) unless
+    /// `replace_identity` is set, which also drops the one-time prekeys of
+    /// the old identity.
     pub async fn publish(
         &self,
         tenant: &TenantId,
         user: &str,
         device: &str,
         keys: &DeviceKeys,
-    ) -> Result<()> {
+        replace_identity: bool,
+    ) -> Result<Published> {
         check_id(user, "user_id")?;
         check_id(device, "device_id")?;
         keys.signed_prekey
@@ -129,20 +141,35 @@ impl PrekeyStore {
         .bind(device)
         .fetch_optional(&mut tx)
         .await?;
+        let created = pinned.is_none();
+        let mut replaced_identity = None;
         if let Some(Scalar(existing)) = pinned
             && existing != keys.identity.to_bytes()
         {
-            return Err(Error::conflict(
-                "the device's identity key changed; reset the device to publish a new identity",
+            if !replace_identity {
+                return Err(Error::conflict(
+                    "the device's identity key changed; publish with `replace_identity` (or reset \
+                     the device) to replace it — its contacts will see a new safety number",
+                )
+                .with_code("identity_key_changed")
+                .with_field("identity_key"));
+            }
+            replaced_identity = Some(IdentityKey::from_bytes(&arr(&existing)?)?);
+            query(
+                "DELETE FROM e2e_one_time_prekeys WHERE tenant_id = $1 AND user_id = $2 AND device_id = $3",
             )
-            .with_field("identity_key"));
+            .bind(tenant)
+            .bind(user)
+            .bind(device)
+            .execute(&mut tx)
+            .await?;
         }
         query(
             "INSERT INTO e2e_devices (tenant_id, user_id, device_id, identity_key, signed_prekey_id, \
              signed_prekey, signed_prekey_signature, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
-             ON CONFLICT (tenant_id, user_id, device_id) DO UPDATE SET signed_prekey_id = $5, \
-             signed_prekey = $6, signed_prekey_signature = $7, updated_at = $8",
+             ON CONFLICT (tenant_id, user_id, device_id) DO UPDATE SET identity_key = $4, \
+             signed_prekey_id = $5, signed_prekey = $6, signed_prekey_signature = $7, updated_at = $8",
         )
         .bind(tenant)
         .bind(user)
@@ -155,7 +182,11 @@ impl PrekeyStore {
         .execute(&mut tx)
         .await?;
         Self::add(&mut tx, tenant, user, device, &keys.one_time_prekeys).await?;
-        tx.commit().await
+        tx.commit().await?;
+        Ok(Published {
+            created,
+            replaced_identity,
+        })
     }
 
     /// Adds one-time prekeys to a published device.
@@ -320,20 +351,30 @@ impl PrekeyStore {
         Ok(out)
     }
 
-    /// Forgets a device and its prekeys (then a new identity may be published).
+    /// Forgets a device and its prekeys (then a new identity may be
+    /// published); `not_found` when it has published nothing.
     pub async fn reset(&self, tenant: &TenantId, user: &str, device: &str) -> Result<()> {
+        check_id(user, "user_id")?;
+        check_id(device, "device_id")?;
         let mut tx = self.db.tenant_tx(tenant).await?;
+        let mut removed = 0;
         for sql in [
             "DELETE FROM e2e_one_time_prekeys WHERE tenant_id = $1 AND user_id = $2 AND device_id = $3",
             "DELETE FROM e2e_devices WHERE tenant_id = $1 AND user_id = $2 AND device_id = $3",
         ] {
-            query(sql)
+            removed = query(sql)
                 .bind(tenant)
                 .bind(user)
                 .bind(device)
                 .execute(&mut tx)
                 .await?;
         }
-        tx.commit().await
+        tx.commit().await?;
+        if removed == 0 {
+            return Err(Error::not_found(format!(
+                "device `{device}` has published no keys"
+            )));
+        }
+        Ok(())
     }
 }

@@ -4,8 +4,10 @@ use std::time::Duration;
 
 use caas_core::testkit::Backend;
 use caas_core::{ErrorKind, NewTenant, SqlTenantStore, TenantId, TenantSlug, TenantStore};
-use caas_crypto::Mailbox;
+use caas_crypto::e2e::{IdentityKeyPair, KeyPair, SignedPrekey};
 use caas_crypto::mailbox::Address;
+use caas_crypto::prekeys::DeviceKeys;
+use caas_crypto::{Mailbox, PrekeyStore};
 
 caas_core::backend_tests! {
     migrations: [&caas_core::MIGRATIONS, &caas_crypto::MIGRATIONS],
@@ -16,12 +18,24 @@ caas_core::backend_tests! {
     ],
 }
 
+/// A tenant where alice/phone, bob/phone and bob/laptop published keys.
 async fn tenant(b: &Backend, slug: &str) -> TenantId {
-    SqlTenantStore::new(b.sql().clone(), b.shared_clock())
+    let t = SqlTenantStore::new(b.sql().clone(), b.shared_clock())
         .create(NewTenant::new(TenantSlug::parse(slug).unwrap(), "Mail"))
         .await
         .unwrap()
-        .id
+        .id;
+    let store = PrekeyStore::new(b.sql().clone(), b.shared_clock());
+    for (user, device) in [("alice", "phone"), ("bob", "phone"), ("bob", "laptop")] {
+        let id = IdentityKeyPair::generate();
+        let keys = DeviceKeys {
+            identity: id.public(),
+            signed_prekey: SignedPrekey::sign(&id, 1, &KeyPair::generate()),
+            one_time_prekeys: vec![],
+        };
+        store.publish(&t, user, device, &keys, false).await.unwrap();
+    }
+    t
 }
 
 fn at(user: &str, device: &str) -> Address {
@@ -157,6 +171,26 @@ async fn messages_expire_and_bad_input_is_refused(b: &Backend) {
             (e.kind(), e.field()),
             (ErrorKind::InvalidInput, Some(field))
         );
+    }
+    // Unknown devices (sender or any recipient): not found, nothing stored.
+    for (from, to, field) in [
+        (
+            at("mallory", "phone"),
+            at("bob", "phone"),
+            "sender_device_id",
+        ),
+        (alice.clone(), at("bob", "tablet"), "messages.device_id"),
+    ] {
+        let e = mail
+            .send(
+                &t,
+                &from,
+                &[(at("bob", "phone"), vec![1]), (to, vec![1])],
+                Duration::from_secs(60),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!((e.kind(), e.field()), (ErrorKind::NotFound, Some(field)));
     }
     assert!(
         mail.inbox(&t, &at("bob", "phone"), None, 100)

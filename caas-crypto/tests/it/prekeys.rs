@@ -47,8 +47,14 @@ async fn bundles_carry_verified_keys_and_one_time_prekeys_once(b: &Backend) {
     let store = PrekeyStore::new(b.sql().clone(), b.shared_clock());
     let (_, phone) = device(2);
     let (_, laptop) = device(0);
-    store.publish(&t, "bob", "phone", &phone).await.unwrap();
-    store.publish(&t, "bob", "laptop", &laptop).await.unwrap();
+    store
+        .publish(&t, "bob", "phone", &phone, false)
+        .await
+        .unwrap();
+    store
+        .publish(&t, "bob", "laptop", &laptop, false)
+        .await
+        .unwrap();
     assert_eq!(store.count(&t, "bob", "phone").await.unwrap(), 2);
     let first = store.bundles(&t, "bob").await.unwrap();
     assert_eq!(first.len(), 2);
@@ -97,7 +103,10 @@ async fn fifty_parallel_fetches_hand_out_twenty_distinct_prekeys(b: &Backend) {
     let t = tenant(b).await;
     let store = PrekeyStore::new(b.sql().clone(), b.shared_clock());
     let (_, keys) = device(20);
-    store.publish(&t, "bob", "phone", &keys).await.unwrap();
+    store
+        .publish(&t, "bob", "phone", &keys, false)
+        .await
+        .unwrap();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..50 {
         let store = store.clone();
@@ -126,7 +135,10 @@ async fn identity_keys_are_pinned_and_bad_uploads_refused(b: &Backend) {
     let t = tenant(b).await;
     let store = PrekeyStore::new(b.sql().clone(), b.shared_clock());
     let (id, keys) = device(1);
-    store.publish(&t, "bob", "phone", &keys).await.unwrap();
+    store
+        .publish(&t, "bob", "phone", &keys, false)
+        .await
+        .unwrap();
     // A new signed prekey under the same identity is fine.
     let spk = KeyPair::generate();
     let rotated = DeviceKeys {
@@ -134,26 +146,60 @@ async fn identity_keys_are_pinned_and_bad_uploads_refused(b: &Backend) {
         one_time_prekeys: vec![],
         ..keys.clone()
     };
-    store.publish(&t, "bob", "phone", &rotated).await.unwrap();
-    // Another identity is a conflict until the device is reset.
+    store
+        .publish(&t, "bob", "phone", &rotated, false)
+        .await
+        .unwrap();
+    // Another identity is a conflict unless replaced explicitly (which drops
+    // the old identity's one-time prekeys) or the device is reset.
     let (_, other) = device(0);
-    let e = store.publish(&t, "bob", "phone", &other).await.unwrap_err();
+    let e = store
+        .publish(&t, "bob", "phone", &other, false)
+        .await
+        .unwrap_err();
     assert_eq!(
-        (e.kind(), e.field()),
-        (ErrorKind::Conflict, Some("identity_key"))
+        (e.kind(), e.code(), e.field()),
+        (
+            ErrorKind::Conflict,
+            "identity_key_changed",
+            Some("identity_key")
+        )
+    );
+    assert_eq!(store.count(&t, "bob", "phone").await.unwrap(), 1);
+    let (_, third) = device(0);
+    let done = store
+        .publish(&t, "bob", "phone", &third, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        (done.created, done.replaced_identity),
+        (false, Some(keys.identity))
+    );
+    assert_eq!(store.count(&t, "bob", "phone").await.unwrap(), 0);
+    assert_eq!(
+        store.bundles(&t, "bob").await.unwrap()[0].bundle.identity,
+        third.identity
     );
     store.reset(&t, "bob", "phone").await.unwrap();
-    store.publish(&t, "bob", "phone", &other).await.unwrap();
+    assert_eq!(
+        store.reset(&t, "bob", "phone").await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    let done = store
+        .publish(&t, "bob", "phone", &other, false)
+        .await
+        .unwrap();
+    assert_eq!((done.created, done.replaced_identity), (true, None));
     // A signature by someone else, a bad id, a duplicate prekey id: refused.
     let mut forged = other.clone();
     forged.signed_prekey.key = KeyPair::generate().public();
     let e = store
-        .publish(&t, "bob", "phone", &forged)
+        .publish(&t, "bob", "phone", &forged, false)
         .await
         .unwrap_err();
     assert_eq!(e.field(), Some("signed_prekey.signature"));
     let e = store
-        .publish(&t, "bob", "bad id!", &other)
+        .publish(&t, "bob", "bad id!", &other, false)
         .await
         .unwrap_err();
     assert_eq!(e.field(), Some("device_id"));
