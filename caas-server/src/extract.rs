@@ -1,9 +1,10 @@
-//! Extractors for who may call a route: [`Admin`] (the platform admin) and
-//! [`TenantAccess`] (a principal acting in the request's tenant).
+//! Extractors for who may call a route: [`Admin`] (the platform admin),
+//! [`TenantAccess`] (a principal acting in the request's tenant) and
+//! [`UserAccess`] (a user of the tenant acting for themselves).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use caas_core::{Error, Principal, Tenant};
+use caas_core::{Error, Principal, PrincipalKind, Tenant};
 
 use crate::admin_key::ADMIN_ROLE;
 use crate::middleware::auth::Authenticated;
@@ -87,5 +88,33 @@ impl FromRequestParts<AppState> for TenantAccess {
             ))));
         }
         Ok(TenantAccess { tenant, principal })
+    }
+}
+
+/// A user (or guest) of the request's tenant acting for themselves: routes
+/// that act on "my" devices and inbox. The platform admin and service
+/// principals have no devices and get 403.
+#[derive(Debug, Clone)]
+pub struct UserAccess {
+    /// The tenant (active).
+    pub tenant: Tenant,
+    /// The user.
+    pub principal: Principal,
+}
+
+impl FromRequestParts<AppState> for UserAccess {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let TenantAccess { tenant, principal } =
+            TenantAccess::from_request_parts(parts, state).await?;
+        if principal.tenant != Some(tenant.id)
+            || !matches!(principal.kind, PrincipalKind::User | PrincipalKind::Guest)
+        {
+            return Err(Problem(Error::forbidden(
+                "this route acts for a user of the tenant: call it with a user's token",
+            )));
+        }
+        Ok(UserAccess { tenant, principal })
     }
 }

@@ -37,6 +37,7 @@ mod migrations;
 pub mod outbound;
 pub mod problem;
 pub mod provision;
+pub mod rewrap;
 pub mod routes;
 pub mod shutdown;
 pub mod state;
@@ -162,7 +163,14 @@ impl Server {
             clock: state.clock.clone(),
             metrics: state.metrics.clone(),
         };
-        let worker = tokio::spawn(worker.run(state.webhooks.wake.clone(), stop_rx));
+        let worker = tokio::spawn(worker.run(state.webhooks.wake.clone(), stop_rx.clone()));
+        let rewrapper = rewrap::Rewrapper::subscribe(
+            &state.backends.events,
+            state.keys.clone(),
+            state.tenants.clone(),
+        )
+        .await?;
+        let rewrapper = tokio::spawn(rewrapper.run(stop_rx));
         let db = state.backends.db.clone();
         let served = axum::serve(
             listener,
@@ -177,6 +185,9 @@ impl Server {
         }
         if let Err(e) = worker.await {
             tracing::error!(error = %e, "the webhook worker panicked");
+        }
+        if let Err(e) = rewrapper.await {
+            tracing::error!(error = %e, "the key re-wrapper panicked");
         }
         db.close().await;
         tracing::info!("stopped");

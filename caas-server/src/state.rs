@@ -58,6 +58,10 @@ pub struct Services {
     pub webhooks: Webhooks,
     /// Tenant keys, data keys, subject keys.
     pub keys: Arc<caas_crypto::SqlKeyManager>,
+    /// E2E devices and their prekeys (public keys only).
+    pub prekeys: caas_crypto::PrekeyStore,
+    /// E2E ciphertexts waiting for devices.
+    pub mailbox: caas_crypto::Mailbox,
     /// What runs when a tenant is created or resumed.
     pub provisioners: Provisioners,
 }
@@ -89,6 +93,8 @@ impl Services {
             Some(backends.events.clone()),
         ));
         let provisioners = Provisioners::default().with(keys.clone());
+        let prekeys = caas_crypto::PrekeyStore::new(backends.db.clone(), clock.clone());
+        let mailbox = caas_crypto::Mailbox::new(backends.db.clone(), clock.clone());
         Ok(Services {
             config: Arc::new(config),
             backends,
@@ -101,6 +107,8 @@ impl Services {
             metrics,
             webhooks,
             keys,
+            prekeys,
+            mailbox,
             provisioners,
         })
     }

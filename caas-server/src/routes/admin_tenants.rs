@@ -45,7 +45,8 @@ fn slug(s: &str) -> Result<TenantSlug> {
     s.parse::<TenantSlug>().map_err(|e| e.with_field("slug"))
 }
 
-async fn by_slug(state: &AppState, s: &str) -> Result<Tenant> {
+/// The tenant with slug `s`; 404 if none.
+pub(crate) async fn by_slug(state: &AppState, s: &str) -> Result<Tenant> {
     state
         .tenants
         .get_by_slug(&slug(s)?)

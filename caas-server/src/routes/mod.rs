@@ -5,7 +5,9 @@
 //! handler without one does not compile into the router, so an undocumented
 //! route cannot be added by accident. Later crates add their routers here.
 
+pub mod admin_keys;
 pub mod admin_tenants;
+pub mod e2e;
 pub mod health;
 pub mod metrics;
 pub mod root;
@@ -33,6 +35,8 @@ pub fn api() -> OpenApiRouter<AppState> {
             admin_tenants::patch,
             admin_tenants::delete
         ))
+        .routes(routes!(admin_keys::rotate))
+        .routes(routes!(admin_keys::rotations))
         .routes(routes!(tenant::get, tenant::put))
         .routes(routes!(tenant::get_settings, tenant::put_settings))
         .routes(routes!(tenant::usage))
@@ -43,6 +47,12 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::ping))
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::replay))
+        .routes(routes!(e2e::keys::publish, e2e::keys::reset))
+        .routes(routes!(e2e::keys::add_prekeys))
+        .routes(routes!(e2e::keys::count))
+        .routes(routes!(e2e::keys::bundles))
+        .routes(routes!(e2e::messages::send, e2e::messages::inbox))
+        .routes(routes!(e2e::messages::ack))
 }
 
 /// The document's header: title, version, security schemes, tags.
@@ -97,6 +107,13 @@ fn base() -> OpenApi {
             TagBuilder::new()
                 .name("webhooks")
                 .description(Some("Signed event delivery to tenant endpoints"))
+                .build(),
+            TagBuilder::new()
+                .name("e2e")
+                .description(Some(
+                    "End-to-end encryption (profile caas-e2e-v1): prekey distribution and \
+                     the mailbox; the server sees public keys and ciphertext only",
+                ))
                 .build(),
         ]))
         .build()

@@ -15,6 +15,19 @@ pub const EVENT_TYPES: &[(&str, &str)] = &[
         "webhook.ping",
         "a test event sent by `POST /v1/webhooks/{id}/ping`",
     ),
+    (
+        "keys.rotated",
+        "the tenant key was rotated (its data keys are re-wrapped next)",
+    ),
+    (
+        "keys.rewrapped",
+        "every data and subject key is wrapped by the current tenant key",
+    ),
+    (
+        "e2e.identity.changed",
+        "a device replaced its identity key: its contacts' safety numbers changed",
+    ),
+    ("e2e.device.reset", "a device's keys were reset"),
 ];
 
 /// The most event types (or patterns) one webhook may list.

@@ -31,6 +31,16 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/webhooks/{id}/ping"),
     ("GET", "/v1/webhooks/{id}/deliveries"),
     ("POST", "/v1/webhooks/{id}/deliveries/{delivery_id}/replay"),
+    ("POST", "/v1/admin/tenants/{slug}/keys/rotate"),
+    ("GET", "/v1/admin/tenants/{slug}/keys/rotations"),
+    ("PUT", "/v1/keys/devices/{device_id}"),
+    ("DELETE", "/v1/keys/devices/{device_id}"),
+    ("POST", "/v1/keys/devices/{device_id}/prekeys"),
+    ("GET", "/v1/keys/devices/{device_id}/prekeys/count"),
+    ("GET", "/v1/keys/users/{user_id}/bundles"),
+    ("POST", "/v1/messages"),
+    ("GET", "/v1/messages"),
+    ("DELETE", "/v1/messages/{id}"),
 ];
 
 async fn the_openapi_document_is_3_1_and_lists_every_route(stack: Stack) {

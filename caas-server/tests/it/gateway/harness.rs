@@ -156,6 +156,20 @@ impl Gateway {
             .header("x-tenant-id", slug)
     }
 
+    /// A request as the user `user` of the tenant with id `tenant_id`, in tenant `slug`.
+    pub(crate) fn as_named(
+        &self,
+        tenant_id: &str,
+        slug: &str,
+        user: &str,
+        method: Method,
+        path: &str,
+    ) -> RequestBuilder {
+        self.anon(method, path)
+            .bearer_auth(format!("{TENANT_TOKEN}{tenant_id}:{user}"))
+            .header("x-tenant-id", slug)
+    }
+
     /// The id of the tenant `slug`.
     pub(crate) async fn tenant_id(&self, slug: &str) -> String {
         let t: serde_json::Value = self
@@ -298,7 +312,8 @@ impl Receiver {
 const TENANT_TOKEN: &str = "test_tenant_user:";
 
 /// A stand-in for the auth issue's token authenticators, plugged into the
-/// same seam: `test_tenant_user:<tenant id>` is a user of that tenant.
+/// same seam: `test_tenant_user:<tenant id>[:<user>]` is that user (default
+/// `user-1`) of that tenant.
 #[derive(Debug)]
 struct TenantTokens;
 
@@ -313,14 +328,15 @@ impl caas_core::Authenticator for TenantTokens {
         credential: &caas_core::Credential,
         _: caas_core::AuthContext<'_>,
     ) -> caas_core::Result<Option<caas_core::Principal>> {
-        let Some(id) = credential.secret().strip_prefix(TENANT_TOKEN) else {
+        let Some(rest) = credential.secret().strip_prefix(TENANT_TOKEN) else {
             return Ok(None);
         };
+        let (id, user) = rest.split_once(':').unwrap_or((rest, "user-1"));
         let tenant = id
             .parse()
             .map_err(|_| caas_core::Error::invalid_token("bad test token"))?;
         Ok(Some(caas_core::Principal::new(
-            "user-1",
+            user,
             Some(tenant),
             caas_core::PrincipalKind::User,
         )))

@@ -4,6 +4,7 @@
 pub(crate) mod harness;
 
 mod docs;
+mod e2e;
 mod http;
 mod limits;
 mod tenants;

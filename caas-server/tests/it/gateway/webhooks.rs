@@ -8,13 +8,18 @@ use serde_json::{Value, json};
 
 use super::harness::{Gateway, Go, Receiver, Stack, on_both_stacks};
 
-fn fast(c: &mut caas_server::ServeConfig) {
+pub(crate) fn fast(c: &mut caas_server::ServeConfig) {
     c.webhooks.backoff = Duration::from_millis(50);
     c.webhooks.max_backoff = Duration::from_millis(200);
     c.webhooks.poll_interval = Duration::from_millis(50);
 }
 
-async fn create(gw: &Gateway, tenant: &str, url: &str, types: &[&str]) -> (String, String) {
+pub(crate) async fn create(
+    gw: &Gateway,
+    tenant: &str,
+    url: &str,
+    types: &[&str],
+) -> (String, String) {
     let r = gw
         .in_tenant(tenant, Method::POST, "/v1/webhooks")
         .json(&json!({ "url": url, "event_types": types, "description": "test" }))
