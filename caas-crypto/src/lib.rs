@@ -1,11 +1,15 @@
 //! Tenant key management and Signal-style end-to-end encryption.
 //!
-//! Built so far: [`e2e`], the end-to-end profile `caas-e2e-v1` (X3DH, the
-//! Double Ratchet, wire formats, safety numbers), and [`keys`], the
-//! [`KeyManager`] (per-tenant key-encryption keys under a master key, data
-//! keys per purpose, per-subject keys for crypto-shredding, rotation). Still
-//! to come (issue 4): the master key in the server (`keys init`), background
-//! re-wrapping, and prekey distribution and the mailbox behind the server.
+//! - [`e2e`]: the end-to-end profile `caas-e2e-v1` (X3DH, the Double
+//!   Ratchet, wire formats, safety numbers), a client-side [`e2e::Device`]
+//!   with the prekey rotation policy, and [`e2e::Vault`] for sealed sessions.
+//! - [`keys`]: the [`KeyManager`] — per-tenant key-encryption keys under a
+//!   master key, data keys per purpose, per-subject keys for
+//!   crypto-shredding, rotation with batched re-wrapping.
+//! - [`prekeys`] and [`mailbox`]: the server side of E2E — public device
+//!   keys with one-time prekeys claimed at most once, and ciphertexts waiting
+//!   for devices. `caas-server` serves them over HTTP.
+//!
 //! It depends only on `caas-core`; see DESIGN.md.
 
 pub mod e2e;
