@@ -222,7 +222,9 @@ async fn main() -> Fallible<()> {
     let bob_bundle = bundle(&bundles["devices"][0])?;
     println!(
         "   bundle of bob/{}: signed prekey {}, one-time prekey {:?}",
-        bundles["devices"][0]["device_id"].as_str().unwrap_or_default(),
+        bundles["devices"][0]["device_id"]
+            .as_str()
+            .unwrap_or_default(),
         bob_bundle.signed_prekey.id,
         bob_bundle.one_time_prekey.map(|k| k.id)
     );
