@@ -1,8 +1,21 @@
 //! Authentication for CAAS.
 //!
-//! Not built yet: this crate will hold password hashing (argon2id), signed
-//! access tokens (JWT, PASETO) with key rotation and JWKS, sessions, refresh
-//! token families with reuse detection, revocation propagated over the
-//! `caas_core::EventBus`, MFA, API keys, one-time tickets and the OAuth2 /
-//! OIDC provider with federation. It depends on `caas-crypto` and
-//! `caas-core`; see DESIGN.md.
+//! Built so far (issue 5, in progress): [`users`] (per-tenant users, email
+//! and username unique case-insensitively), [`password`] (argon2id with
+//! rehash on login, the password policy with a shipped common-password
+//! list), [`tokens`] (per-tenant signing keys sealed with the tenant's data
+//! key, rotation with overlap, JWKS; JWT issue and verification with every
+//! check) and [`revocation`] (by token, session, user or tenant, in the
+//! shared key-value store). Still to come: sessions, refresh-token families,
+//! MFA, API keys, tickets, PASETO, the gateway authenticators and the HTTP
+//! API; then the OAuth2/OIDC provider (issue 6).
+//!
+//! It depends on `caas-crypto` and `caas-core`; see DESIGN.md.
+
+mod migrations;
+pub mod password;
+pub mod revocation;
+pub mod tokens;
+pub mod users;
+
+pub use self::migrations::MIGRATIONS;

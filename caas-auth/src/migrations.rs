@@ -1,0 +1,32 @@
+//! caas-auth's tables.
+
+use caas_core::sql::{Migration, Migrations};
+
+/// caas-auth's migrations (versions 30_001…), after caas-core's and caas-crypto's.
+pub static MIGRATIONS: Migrations = Migrations {
+    component: "caas-auth",
+    sqlite: &[
+        Migration {
+            version: 30_001,
+            description: "users",
+            sql: include_str!("../migrations/sqlite/30001_users.sql"),
+        },
+        Migration {
+            version: 30_002,
+            description: "signing keys",
+            sql: include_str!("../migrations/sqlite/30002_signing_keys.sql"),
+        },
+    ],
+    postgres: &[
+        Migration {
+            version: 30_001,
+            description: "users (tenant RLS)",
+            sql: include_str!("../migrations/postgres/30001_users.sql"),
+        },
+        Migration {
+            version: 30_002,
+            description: "signing keys (tenant RLS)",
+            sql: include_str!("../migrations/postgres/30002_signing_keys.sql"),
+        },
+    ],
+};
