@@ -14,7 +14,9 @@
 
 mod migrations;
 pub mod password;
+pub mod refresh;
 pub mod revocation;
+pub mod sessions;
 pub mod tokens;
 pub mod users;
 

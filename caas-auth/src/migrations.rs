@@ -16,6 +16,11 @@ pub static MIGRATIONS: Migrations = Migrations {
             description: "signing keys",
             sql: include_str!("../migrations/sqlite/30002_signing_keys.sql"),
         },
+        Migration {
+            version: 30_003,
+            description: "sessions and refresh tokens",
+            sql: include_str!("../migrations/sqlite/30003_sessions.sql"),
+        },
     ],
     postgres: &[
         Migration {
@@ -27,6 +32,11 @@ pub static MIGRATIONS: Migrations = Migrations {
             version: 30_002,
             description: "signing keys (tenant RLS)",
             sql: include_str!("../migrations/postgres/30002_signing_keys.sql"),
+        },
+        Migration {
+            version: 30_003,
+            description: "sessions and refresh tokens (tenant RLS)",
+            sql: include_str!("../migrations/postgres/30003_sessions.sql"),
         },
     ],
 };

@@ -8,6 +8,7 @@
 )]
 
 mod revocation;
+mod sessions;
 mod tokens;
 mod users;
 
