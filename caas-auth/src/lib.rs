@@ -5,10 +5,12 @@
 //! rehash on login, the password policy with a shipped common-password
 //! list), [`tokens`] (per-tenant signing keys sealed with the tenant's data
 //! key, rotation with overlap, JWKS; JWT issue and verification with every
-//! check) and [`revocation`] (by token, session, user or tenant, in the
-//! shared key-value store). Still to come: sessions, refresh-token families,
-//! MFA, API keys, tickets, PASETO, the gateway authenticators and the HTTP
-//! API; then the OAuth2/OIDC provider (issue 6).
+//! check), [`revocation`] (by token, session, user or tenant, in the
+//! shared key-value store), [`sessions`] (fingerprints, idle and absolute
+//! timeouts) and [`refresh`] (token families with rotation and reuse
+//! detection). Still to come: MFA, API keys, tickets, PASETO, lockout, the
+//! gateway authenticators and the HTTP API; then the OAuth2/OIDC provider
+//! (issue 6).
 //!
 //! It depends on `caas-crypto` and `caas-core`; see DESIGN.md.
 
