@@ -7,13 +7,15 @@
 //! key, rotation with overlap, JWKS; JWT issue and verification with every
 //! check), [`revocation`] (by token, session, user or tenant, in the
 //! shared key-value store), [`sessions`] (fingerprints, idle and absolute
-//! timeouts) and [`refresh`] (token families with rotation and reuse
-//! detection). Still to come: MFA, API keys, tickets, PASETO, lockout, the
-//! gateway authenticators and the HTTP API; then the OAuth2/OIDC provider
-//! (issue 6).
+//! timeouts), [`refresh`] (token families with rotation and reuse
+//! detection) and [`mfa`] (TOTP, backup codes). Still to come: the MFA
+//! challenge flow and trusted devices, API keys, tickets, PASETO, lockout,
+//! the gateway authenticators and the HTTP API; then the OAuth2/OIDC
+//! provider (issue 6).
 //!
 //! It depends on `caas-crypto` and `caas-core`; see DESIGN.md.
 
+pub mod mfa;
 mod migrations;
 pub mod password;
 pub mod refresh;

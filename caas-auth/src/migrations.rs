@@ -21,6 +21,11 @@ pub static MIGRATIONS: Migrations = Migrations {
             description: "sessions and refresh tokens",
             sql: include_str!("../migrations/sqlite/30003_sessions.sql"),
         },
+        Migration {
+            version: 30_004,
+            description: "mfa",
+            sql: include_str!("../migrations/sqlite/30004_mfa.sql"),
+        },
     ],
     postgres: &[
         Migration {
@@ -37,6 +42,11 @@ pub static MIGRATIONS: Migrations = Migrations {
             version: 30_003,
             description: "sessions and refresh tokens (tenant RLS)",
             sql: include_str!("../migrations/postgres/30003_sessions.sql"),
+        },
+        Migration {
+            version: 30_004,
+            description: "mfa (tenant RLS)",
+            sql: include_str!("../migrations/postgres/30004_mfa.sql"),
         },
     ],
 };

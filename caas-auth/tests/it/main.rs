@@ -7,6 +7,7 @@
     reason = "tests fail by panicking"
 )]
 
+mod mfa;
 mod revocation;
 mod sessions;
 mod tokens;
