@@ -8,19 +8,22 @@
 //! check), [`revocation`] (by token, session, user or tenant, in the
 //! shared key-value store), [`sessions`] (fingerprints, idle and absolute
 //! timeouts), [`refresh`] (token families with rotation and reuse
-//! detection) and [`mfa`] (TOTP, backup codes). Still to come: the MFA
-//! challenge flow and trusted devices, API keys, tickets, PASETO, lockout,
-//! the gateway authenticators and the HTTP API; then the OAuth2/OIDC
-//! provider (issue 6).
+//! detection), [`mfa`] (TOTP, backup codes), [`api_keys`], [`tickets`]
+//! and [`lockout`]. Still to come: the login and MFA challenge flows with
+//! trusted devices, PASETO, the gateway authenticators and the HTTP API;
+//! then the OAuth2/OIDC provider (issue 6).
 //!
 //! It depends on `caas-crypto` and `caas-core`; see DESIGN.md.
 
+pub mod api_keys;
+pub mod lockout;
 pub mod mfa;
 mod migrations;
 pub mod password;
 pub mod refresh;
 pub mod revocation;
 pub mod sessions;
+pub mod tickets;
 pub mod tokens;
 pub mod users;
 

@@ -26,6 +26,11 @@ pub static MIGRATIONS: Migrations = Migrations {
             description: "mfa",
             sql: include_str!("../migrations/sqlite/30004_mfa.sql"),
         },
+        Migration {
+            version: 30_005,
+            description: "api keys",
+            sql: include_str!("../migrations/sqlite/30005_api_keys.sql"),
+        },
     ],
     postgres: &[
         Migration {
@@ -47,6 +52,11 @@ pub static MIGRATIONS: Migrations = Migrations {
             version: 30_004,
             description: "mfa (tenant RLS)",
             sql: include_str!("../migrations/postgres/30004_mfa.sql"),
+        },
+        Migration {
+            version: 30_005,
+            description: "api keys (tenant RLS)",
+            sql: include_str!("../migrations/postgres/30005_api_keys.sql"),
         },
     ],
 };

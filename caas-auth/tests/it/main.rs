@@ -7,6 +7,8 @@
     reason = "tests fail by panicking"
 )]
 
+mod api_keys;
+mod handoff;
 mod mfa;
 mod revocation;
 mod sessions;
