@@ -9,9 +9,10 @@
 //! shared key-value store), [`sessions`] (fingerprints, idle and absolute
 //! timeouts), [`refresh`] (token families with rotation and reuse
 //! detection), [`mfa`] (TOTP, backup codes), [`api_keys`], [`tickets`]
-//! and [`lockout`]. Still to come: the login and MFA challenge flows with
-//! trusted devices, PASETO, the gateway authenticators and the HTTP API;
-//! then the OAuth2/OIDC provider (issue 6).
+//! and [`lockout`], composed by [`Auth`] into the login (with the MFA
+//! challenge and trusted devices), refresh, logout, guest and API-key
+//! flows. Still to come: PASETO, the gateway authenticators and the HTTP
+//! API; then the OAuth2/OIDC provider (issue 6).
 //!
 //! It depends on `caas-crypto` and `caas-core`; see DESIGN.md.
 
@@ -22,9 +23,13 @@ mod migrations;
 pub mod password;
 pub mod refresh;
 pub mod revocation;
+mod service;
 pub mod sessions;
+mod settings;
 pub mod tickets;
 pub mod tokens;
 pub mod users;
 
 pub use self::migrations::MIGRATIONS;
+pub use self::service::{Auth, AuthParts, Login, LoginOutcome, TokenPair};
+pub use self::settings::AuthSettings;

@@ -1,0 +1,504 @@
+//! [`Auth`]: the flows built from the parts — register, log in (with the
+//! MFA challenge and trusted devices), refresh, log out, guests, API-key
+//! exchange, sessions. Login answers are uniform: an unknown login and a
+//! wrong password give the same error after the same work (one argon2id
+//! verification), and both count toward the lockout.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use caas_core::{
+    Error, ErrorKind, PrincipalKind, Result, SecretString, SharedClock, Tenant, new_id,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::api_keys::ApiKeys;
+use crate::lockout::Lockout;
+use crate::mfa::{Challenges, MfaStore, Pending, SecondFactor, TrustedDevices};
+use crate::password::{PasswordHasher, PasswordPolicy, Verified};
+use crate::refresh::RefreshTokens;
+use crate::revocation::Revoked;
+use crate::sessions::{EndReason, Fingerprint, NewSession, Session, SessionStore};
+use crate::settings::AuthSettings;
+use crate::tokens::{Claims, TokenRequest, TokenService};
+use crate::users::{NewUser, User, UserStatus, UserStore};
+
+/// Access token, refresh token and their session.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenPair {
+    /// The JWT.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// The refresh token (absent for guests and API keys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// The session (absent for API keys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<Uuid>,
+    /// A trusted-device token, when the user asked to trust the device.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trusted_device_token: Option<String>,
+}
+
+/// What a password login gives.
+#[derive(Debug, Clone)]
+pub enum LoginOutcome {
+    /// Logged in.
+    Tokens(TokenPair),
+    /// A second factor is needed: answer the challenge with a code.
+    MfaRequired {
+        /// Pass to [`Auth::verify_mfa`].
+        challenge_id: String,
+        /// What codes are accepted (`totp`, `backup_code`).
+        methods: Vec<&'static str>,
+    },
+}
+
+/// A password login.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// Email or username.
+    pub login: String,
+    /// The password.
+    pub password: SecretString,
+    /// The device.
+    pub fingerprint: Fingerprint,
+    /// The client's address (lockout per IP).
+    pub ip: Option<IpAddr>,
+    /// A trusted-device token from an earlier MFA login.
+    pub trusted_device: Option<String>,
+}
+
+/// Every part [`Auth`] composes.
+#[derive(Debug, Clone)]
+pub struct AuthParts {
+    /// Users.
+    pub users: Arc<dyn UserStore>,
+    /// Password hashing.
+    pub hasher: PasswordHasher,
+    /// Password rules.
+    pub policy: PasswordPolicy,
+    /// Failure counting.
+    pub lockout: Lockout,
+    /// Sessions.
+    pub sessions: SessionStore,
+    /// Refresh tokens.
+    pub refresh: RefreshTokens,
+    /// Access tokens.
+    pub tokens: TokenService,
+    /// TOTP and backup codes.
+    pub mfa: MfaStore,
+    /// Pending MFA steps.
+    pub challenges: Challenges,
+    /// Devices that skip MFA.
+    pub trusted: TrustedDevices,
+    /// API keys.
+    pub api_keys: ApiKeys,
+    /// The clock.
+    pub clock: SharedClock,
+}
+
+/// The authentication flows.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    parts: Arc<AuthParts>,
+}
+
+fn invalid_credentials() -> Error {
+    Error::new(
+        ErrorKind::Unauthenticated,
+        "the login or the password is wrong",
+    )
+    .with_code("invalid_credentials")
+}
+
+/// Roles from a user's `attributes.roles` (an array of strings), until the
+/// authorization crate assigns them.
+fn roles(user: &User) -> Vec<String> {
+    user.attributes
+        .get("roles")
+        .and_then(|r| r.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Auth {
+    /// The flows over `parts`.
+    pub fn new(parts: AuthParts) -> Self {
+        Auth {
+            parts: Arc::new(parts),
+        }
+    }
+
+    /// The parts (for routes that use one directly).
+    pub fn parts(&self) -> &AuthParts {
+        &self.parts
+    }
+
+    /// Creates a user with an optional password (checked by the policy).
+    pub async fn create_user(
+        &self,
+        tenant: &Tenant,
+        user: &NewUser,
+        password: Option<&SecretString>,
+    ) -> Result<User> {
+        let hash = match password {
+            Some(p) => {
+                let ids: Vec<&str> = [user.email.as_deref(), user.username.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                self.parts.policy.check(p.expose(), &ids)?;
+                Some(self.parts.hasher.hash(p.expose())?)
+            }
+            None => None,
+        };
+        self.parts
+            .users
+            .create(&tenant.id, user, hash.as_deref())
+            .await
+    }
+
+    /// Self sign-up, when the tenant allows it (403 otherwise).
+    pub async fn register(
+        &self,
+        tenant: &Tenant,
+        user: &NewUser,
+        password: &SecretString,
+    ) -> Result<User> {
+        if !AuthSettings::of(&tenant.settings)?.allow_registration {
+            return Err(Error::forbidden("this tenant does not allow sign-up")
+                .with_code("registration_closed"));
+        }
+        self.create_user(tenant, user, Some(password)).await
+    }
+
+    /// Sets a user's password (checked by the policy); ends every session of the user.
+    pub async fn set_password(
+        &self,
+        tenant: &Tenant,
+        user: &User,
+        password: &SecretString,
+    ) -> Result<()> {
+        let ids: Vec<&str> = [user.email.as_deref(), user.username.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        self.parts.policy.check(password.expose(), &ids)?;
+        let hash = self.parts.hasher.hash(password.expose())?;
+        self.parts
+            .users
+            .set_password_hash(&tenant.id, user.id, Some(&hash))
+            .await?;
+        self.parts
+            .sessions
+            .end_all(
+                &tenant.id,
+                &user.id.to_string(),
+                None,
+                EndReason::Terminated,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// A password login: tokens, or an MFA challenge.
+    pub async fn login(&self, tenant: &Tenant, login: &Login) -> Result<LoginOutcome> {
+        let p = &self.parts;
+        p.lockout.check(&tenant.id, &login.login, login.ip).await?;
+        let found = p.users.find_by_login(&tenant.id, &login.login).await?;
+        let Some((creds, hash)) = found.and_then(|c| c.password_hash.clone().map(|h| (c, h)))
+        else {
+            p.hasher.verify_nothing(login.password.expose());
+            p.lockout
+                .failure(&tenant.id, &login.login, login.ip)
+                .await?;
+            return Err(invalid_credentials());
+        };
+        let user = creds.user;
+        match p.hasher.verify(login.password.expose(), &hash)? {
+            Verified::Wrong => {
+                p.lockout
+                    .failure(&tenant.id, &login.login, login.ip)
+                    .await?;
+                return Err(invalid_credentials());
+            }
+            Verified::Rehash(again) => {
+                p.users
+                    .set_password_hash(&tenant.id, user.id, Some(&again))
+                    .await?;
+            }
+            Verified::Ok => {}
+        }
+        // The password was right: the account's state may be told.
+        match user.status {
+            UserStatus::Active => {}
+            UserStatus::Locked => {
+                return Err(Error::forbidden("this account is locked").with_code("account_locked"));
+            }
+            UserStatus::Disabled => {
+                return Err(
+                    Error::forbidden("this account is disabled").with_code("account_disabled")
+                );
+            }
+        }
+        p.lockout.success(&tenant.id, &login.login).await?;
+        let user_id = user.id.to_string();
+        let status = p.mfa.status(&tenant.id, &user_id).await?;
+        if status.totp || status.backup_codes_left > 0 {
+            let trusted = match &login.trusted_device {
+                Some(token) => p.trusted.is_trusted(&tenant.id, &user_id, token).await?,
+                None => false,
+            };
+            if !trusted {
+                let challenge_id = p
+                    .challenges
+                    .open(
+                        &tenant.id,
+                        &Pending {
+                            user_id,
+                            login: login.login.clone(),
+                            fingerprint: login.fingerprint.clone(),
+                            amr: vec!["pwd".into()],
+                        },
+                    )
+                    .await?;
+                let mut methods = Vec::new();
+                if status.totp {
+                    methods.push("totp");
+                }
+                if status.backup_codes_left > 0 {
+                    methods.push("backup_code");
+                }
+                return Ok(LoginOutcome::MfaRequired {
+                    challenge_id,
+                    methods,
+                });
+            }
+        }
+        let pair = self
+            .start(tenant, &user, login.fingerprint.clone(), vec!["pwd".into()])
+            .await?;
+        Ok(LoginOutcome::Tokens(pair))
+    }
+
+    /// Answers an MFA challenge with a TOTP or backup code; optionally
+    /// trusts the device.
+    pub async fn verify_mfa(
+        &self,
+        tenant: &Tenant,
+        challenge_id: &str,
+        code: &str,
+        trust_device: bool,
+        ip: Option<IpAddr>,
+    ) -> Result<TokenPair> {
+        let p = &self.parts;
+        let pending = p.challenges.attempt(&tenant.id, challenge_id).await?;
+        p.lockout.check(&tenant.id, &pending.login, ip).await?;
+        let Some(factor) = p.mfa.verify(&tenant.id, &pending.user_id, code).await? else {
+            p.lockout.failure(&tenant.id, &pending.login, ip).await?;
+            return Err(Error::new(
+                ErrorKind::Unauthenticated,
+                "the code is wrong or was already used",
+            )
+            .with_code("invalid_code"));
+        };
+        p.challenges.close(&tenant.id, challenge_id).await?;
+        let user_id: Uuid = pending
+            .user_id
+            .parse()
+            .map_err(|_| Error::internal("a challenge names a malformed user id"))?;
+        let user = p
+            .users
+            .get(&tenant.id, user_id)
+            .await?
+            .filter(|u| u.status == UserStatus::Active)
+            .ok_or_else(invalid_credentials)?;
+        // RFC 8176: a one-time code (`otp`) on top of the password (`mfa`);
+        // a backup code is recorded as `otp` too, and in the log.
+        if factor == SecondFactor::BackupCode {
+            tracing::info!(tenant = %tenant.slug, user = %pending.user_id, "a backup code was used");
+        }
+        let mut amr = pending.amr.clone();
+        amr.extend(["otp".to_owned(), "mfa".to_owned()]);
+        let mut pair = self
+            .start(tenant, &user, pending.fingerprint.clone(), amr)
+            .await?;
+        let days = AuthSettings::of(&tenant.settings)?.trusted_device_days;
+        if trust_device && days > 0 {
+            let token = p
+                .trusted
+                .trust(
+                    &tenant.id,
+                    &pending.user_id,
+                    Duration::from_secs(u64::from(days) * 86_400),
+                )
+                .await?;
+            pair.trusted_device_token = Some(token.expose().clone());
+        }
+        Ok(pair)
+    }
+
+    /// Opens a session and issues the first token pair.
+    async fn start(
+        &self,
+        tenant: &Tenant,
+        user: &User,
+        fingerprint: Fingerprint,
+        amr: Vec<String>,
+    ) -> Result<TokenPair> {
+        let p = &self.parts;
+        let session = p
+            .sessions
+            .create(
+                &tenant.id,
+                &NewSession {
+                    user_id: user.id.to_string(),
+                    kind: PrincipalKind::User,
+                    fingerprint,
+                    metadata: serde_json::Map::new(),
+                    amr,
+                },
+            )
+            .await?;
+        let refresh = p.refresh.issue(&tenant.id, &session).await?;
+        self.pair(tenant, user, &session, Some(refresh.token)).await
+    }
+
+    async fn pair(
+        &self,
+        tenant: &Tenant,
+        user: &User,
+        session: &Session,
+        refresh: Option<SecretString>,
+    ) -> Result<TokenPair> {
+        let p = &self.parts;
+        let request = TokenRequest {
+            session: Some(session.id.to_string()),
+            roles: roles(user),
+            amr: session.amr.clone(),
+            auth_time: Some(session.auth_time),
+            ..TokenRequest::new(user.id.to_string(), PrincipalKind::User)
+        };
+        let issued = p.tokens.issue(tenant, &request).await?;
+        Ok(TokenPair {
+            access_token: issued.token,
+            token_type: "Bearer",
+            expires_in: p.tokens.config().access_ttl.as_secs(),
+            refresh_token: refresh.map(|r| r.expose().clone()),
+            session_id: Some(session.id),
+            trusted_device_token: None,
+        })
+    }
+
+    /// Exchanges a refresh token for a new pair (rotation, reuse detection).
+    pub async fn refresh(&self, tenant: &Tenant, refresh_token: &str) -> Result<TokenPair> {
+        let p = &self.parts;
+        let rotated = p.refresh.rotate(&tenant.id, refresh_token).await?;
+        let user_id: Uuid = rotated
+            .session
+            .user_id
+            .parse()
+            .map_err(|_| Error::internal("a session names a malformed user id"))?;
+        let Some(user) = p
+            .users
+            .get(&tenant.id, user_id)
+            .await?
+            .filter(|u| u.status == UserStatus::Active)
+        else {
+            p.sessions
+                .end(&tenant.id, rotated.session.id, EndReason::Terminated)
+                .await?;
+            return Err(Error::invalid_token(
+                "the account of this session is no longer active",
+            ));
+        };
+        self.pair(tenant, &user, &rotated.session, Some(rotated.refresh.token))
+            .await
+    }
+
+    /// Ends the session of `claims` (its refresh tokens and access tokens
+    /// die with it) and revokes the presented token itself.
+    pub async fn logout(&self, tenant: &Tenant, claims: &Claims) -> Result<()> {
+        let p = &self.parts;
+        p.tokens
+            .revocations()
+            .revoke(&tenant.id, Revoked::Token(&claims.jti))
+            .await?;
+        if let Some(sid) = claims.sid.as_deref().and_then(|s| s.parse::<Uuid>().ok()) {
+            p.refresh.revoke_session(&tenant.id, sid, "logout").await?;
+            p.sessions.end(&tenant.id, sid, EndReason::Logout).await?;
+        }
+        Ok(())
+    }
+
+    /// A guest token, when the tenant allows guests (403 otherwise).
+    pub async fn guest(&self, tenant: &Tenant) -> Result<TokenPair> {
+        let settings = AuthSettings::of(&tenant.settings)?;
+        if !settings.allow_guests {
+            return Err(
+                Error::forbidden("this tenant does not allow guests").with_code("guests_disabled")
+            );
+        }
+        let ttl = Duration::from_secs(settings.guest_ttl_secs);
+        let subject = format!("guest:{}", new_id(self.parts.clock.as_ref()));
+        let issued = self
+            .parts
+            .tokens
+            .issue(
+                tenant,
+                &TokenRequest {
+                    ttl: Some(ttl),
+                    ..TokenRequest::new(subject, PrincipalKind::Guest)
+                },
+            )
+            .await?;
+        Ok(TokenPair {
+            access_token: issued.token,
+            token_type: "Bearer",
+            expires_in: ttl
+                .as_secs()
+                .min(self.parts.tokens.config().max_ttl.as_secs()),
+            refresh_token: None,
+            session_id: None,
+            trusted_device_token: None,
+        })
+    }
+
+    /// Exchanges an API key for a short-lived access token with its scopes.
+    pub async fn exchange_api_key(&self, tenant: &Tenant, api_key: &str) -> Result<TokenPair> {
+        let key = self
+            .parts
+            .api_keys
+            .authenticate(&tenant.id, api_key)
+            .await?;
+        let issued = self
+            .parts
+            .tokens
+            .issue(
+                tenant,
+                &TokenRequest {
+                    scopes: key.scopes.clone(),
+                    ..TokenRequest::new(format!("apikey:{}", key.id), PrincipalKind::Service)
+                },
+            )
+            .await?;
+        Ok(TokenPair {
+            access_token: issued.token,
+            token_type: "Bearer",
+            expires_in: self.parts.tokens.config().access_ttl.as_secs(),
+            refresh_token: None,
+            session_id: None,
+            trusted_device_token: None,
+        })
+    }
+}
