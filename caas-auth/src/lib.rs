@@ -17,6 +17,7 @@
 //! It depends on `caas-crypto` and `caas-core`; see DESIGN.md.
 
 pub mod api_keys;
+mod authn;
 pub mod lockout;
 pub mod mfa;
 mod migrations;
@@ -30,6 +31,7 @@ pub mod tickets;
 pub mod tokens;
 pub mod users;
 
+pub use self::authn::{ApiKeyAuthenticator, TokenAuthenticator};
 pub use self::migrations::MIGRATIONS;
 pub use self::service::{Auth, AuthParts, Login, LoginOutcome, TokenPair};
 pub use self::settings::AuthSettings;

@@ -22,7 +22,7 @@ use crate::refresh::RefreshTokens;
 use crate::revocation::Revoked;
 use crate::sessions::{EndReason, Fingerprint, NewSession, Session, SessionStore};
 use crate::settings::AuthSettings;
-use crate::tokens::{Claims, TokenRequest, TokenService};
+use crate::tokens::{TokenRequest, TokenService};
 use crate::users::{NewUser, User, UserStatus, UserStore};
 
 /// Access token, refresh token and their session.
@@ -426,15 +426,15 @@ impl Auth {
             .await
     }
 
-    /// Ends the session of `claims` (its refresh tokens and access tokens
-    /// die with it) and revokes the presented token itself.
-    pub async fn logout(&self, tenant: &Tenant, claims: &Claims) -> Result<()> {
+    /// Ends session `sid` (its refresh tokens and access tokens die with
+    /// it) and revokes the presented token `jti` itself.
+    pub async fn logout(&self, tenant: &Tenant, jti: &str, sid: Option<&str>) -> Result<()> {
         let p = &self.parts;
         p.tokens
             .revocations()
-            .revoke(&tenant.id, Revoked::Token(&claims.jti))
+            .revoke(&tenant.id, Revoked::Token(jti))
             .await?;
-        if let Some(sid) = claims.sid.as_deref().and_then(|s| s.parse::<Uuid>().ok()) {
+        if let Some(sid) = sid.and_then(|s| s.parse::<Uuid>().ok()) {
             p.refresh.revoke_session(&tenant.id, sid, "logout").await?;
             p.sessions.end(&tenant.id, sid, EndReason::Logout).await?;
         }

@@ -17,6 +17,7 @@ pub fn migrations() -> Vec<&'static Migrations> {
     vec![
         &caas_core::MIGRATIONS,
         &caas_crypto::MIGRATIONS,
+        &caas_auth::MIGRATIONS,
         &crate::migrations::MIGRATIONS,
     ]
 }

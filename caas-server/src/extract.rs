@@ -1,6 +1,7 @@
 //! Extractors for who may call a route: [`Admin`] (the platform admin),
-//! [`TenantAccess`] (a principal acting in the request's tenant) and
-//! [`UserAccess`] (a user of the tenant acting for themselves).
+//! [`TenantAccess`] (a principal acting in the request's tenant),
+//! [`TenantAdmin`] (an administrator of it), [`UserAccess`] (a user of the
+//! tenant acting for themselves) and [`PublicTenant`] (anyone, in a tenant).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -116,5 +117,52 @@ impl FromRequestParts<AppState> for UserAccess {
             )));
         }
         Ok(UserAccess { tenant, principal })
+    }
+}
+
+/// The request's tenant, for routes anyone may call (login, JWKS): 400
+/// `tenant_required` when the request names none.
+#[derive(Debug, Clone)]
+pub struct PublicTenant(pub Tenant);
+
+impl FromRequestParts<AppState> for PublicTenant {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Problem> {
+        parts
+            .extensions
+            .get::<ResolvedTenant>()
+            .and_then(|t| t.0.clone())
+            .map(PublicTenant)
+            .ok_or_else(|| {
+                Problem(
+                    Error::invalid_input(
+                        "this route acts in a tenant: name it with the `X-Tenant-ID` header or a `/t/{slug}` path",
+                    )
+                    .with_code("tenant_required"),
+                )
+            })
+    }
+}
+
+/// The role that makes a user an administrator of their tenant.
+pub const TENANT_ADMIN_ROLE: &str = "admin";
+
+/// A tenant administrator (a user with the role `admin`) or the platform
+/// admin, acting in the request's tenant.
+#[derive(Debug, Clone)]
+pub struct TenantAdmin(pub TenantAccess);
+
+impl FromRequestParts<AppState> for TenantAdmin {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let access = TenantAccess::from_request_parts(parts, state).await?;
+        if !(access.by_admin() || access.principal.has_role(TENANT_ADMIN_ROLE)) {
+            return Err(Problem(Error::forbidden(
+                "this route is for administrators of the tenant",
+            )));
+        }
+        Ok(TenantAdmin(access))
     }
 }

@@ -25,6 +25,7 @@
 //! leaves as problem+json ([`problem`]).
 
 pub mod admin_key;
+pub mod auth;
 pub mod backends;
 pub mod cli;
 pub mod config;
@@ -96,14 +97,22 @@ impl Server {
         )
         .await?;
         let authenticators = Authenticators::new().with(std::sync::Arc::new(admin));
-        let state = Services::new(config, backends, clock, authenticators, master)?;
-        let listen = state.config.listen;
+        let listen = config.listen;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| Error::unavailable(format!("cannot listen on `{listen}`: {e}")))?;
         let local = listener
             .local_addr()
             .map_err(|e| Error::internal(format!("no local address: {e}")))?;
+        let public_base = auth::public_base(&config, local);
+        let state = Services::new(
+            config,
+            backends,
+            clock,
+            authenticators,
+            master,
+            &public_base,
+        )?;
         Ok(Server {
             listener,
             local,

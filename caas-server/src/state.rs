@@ -64,6 +64,8 @@ pub struct Services {
     pub mailbox: caas_crypto::Mailbox,
     /// What runs when a tenant is created or resumed.
     pub provisioners: Provisioners,
+    /// Users, passwords, tokens, sessions, MFA, API keys.
+    pub auth: caas_auth::Auth,
 }
 
 impl Services {
@@ -74,6 +76,7 @@ impl Services {
         clock: SharedClock,
         authenticators: Authenticators,
         master: caas_crypto::MasterKey,
+        public_base: &str,
     ) -> Result<Self> {
         let tenants: SharedTenantStore =
             Arc::new(SqlTenantStore::new(backends.db.clone(), clock.clone()));
@@ -92,7 +95,12 @@ impl Services {
             clock.clone(),
             Some(backends.events.clone()),
         ));
-        let provisioners = Provisioners::default().with(keys.clone());
+        let auth = crate::auth::build(&config, &backends, &clock, keys.clone(), public_base)?;
+        let authenticators = crate::auth::authenticators(authenticators, &auth, tenants.clone());
+        // Tenant key first: the signing key is sealed under it.
+        let provisioners = Provisioners::default()
+            .with(keys.clone())
+            .with(auth.parts().tokens.keys().clone());
         let prekeys = caas_crypto::PrekeyStore::new(backends.db.clone(), clock.clone());
         let mailbox = caas_crypto::Mailbox::new(backends.db.clone(), clock.clone());
         Ok(Services {
@@ -110,6 +118,7 @@ impl Services {
             prekeys,
             mailbox,
             provisioners,
+            auth,
         })
     }
 }

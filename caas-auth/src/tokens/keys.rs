@@ -377,3 +377,15 @@ impl SigningKeys {
         Ok(serde_json::json!({ "keys": keys }))
     }
 }
+
+#[async_trait::async_trait]
+impl caas_core::TenantProvisioner for SigningKeys {
+    fn name(&self) -> &'static str {
+        "signing_keys"
+    }
+
+    /// Creates the tenant's first signing key unless it has one.
+    async fn provision(&self, tenant: &caas_core::Tenant) -> Result<()> {
+        self.load(&tenant.id).await.map(|_| ())
+    }
+}

@@ -5,5 +5,7 @@
 mod model;
 mod store;
 
-pub use self::model::{MAX_ATTRIBUTES, NewUser, User, UserStatus, UserUpdate};
+pub use self::model::{
+    MAX_ATTRIBUTES, NewUser, User, UserStatus, UserUpdate, email as check_email,
+};
 pub use self::store::{Credentials, SqlUserStore, UserStore};

@@ -114,8 +114,9 @@ pub struct UserUpdate {
 /// The most bytes of attributes, serialized.
 pub const MAX_ATTRIBUTES: usize = 16 * 1024;
 
-/// An email, trimmed, checked, and its case-folded key.
-pub(crate) fn email(value: &str) -> Result<(String, String)> {
+/// An email, trimmed and checked, and its case-folded key (400 naming
+/// `email` when it is not an address).
+pub fn email(value: &str) -> Result<(String, String)> {
     let v = value.trim();
     let bad = || {
         Error::invalid_input(

@@ -177,7 +177,9 @@ async fn login_refresh_and_logout(b: &Backend) {
         .verify(&pair.access_token, &t, "caas")
         .await
         .unwrap();
-    auth.logout(&t, &claims).await.unwrap();
+    auth.logout(&t, &claims.jti, claims.sid.as_deref())
+        .await
+        .unwrap();
     assert!(
         tokens_svc
             .verify(&pair.access_token, &t, "caas")

@@ -39,6 +39,14 @@ pub struct FileConfig {
     plans: BTreeMap<String, Plan>,
     #[serde(default)]
     webhooks: WebhookSection,
+    #[serde(default)]
+    auth: AuthSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthSection {
+    password_hash_memory_kib: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -158,6 +166,10 @@ impl FileConfig {
         set(&mut c.timeout, w.timeout);
         set(&mut c.poll_interval, w.poll_interval);
         set(&mut c.lease, w.lease);
+        set(
+            &mut config.auth.password_hash_memory_kib,
+            self.auth.password_hash_memory_kib,
+        );
         Ok(())
     }
 }

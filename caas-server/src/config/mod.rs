@@ -54,6 +54,25 @@ pub struct ServeConfig {
     pub plans: Plans,
     /// Webhook delivery.
     pub webhooks: WebhookConfig,
+    /// Authentication.
+    pub auth: AuthConfig,
+}
+
+/// Authentication settings of the platform (per-tenant choices live in the
+/// tenant's settings, `extensions.auth`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthConfig {
+    /// argon2id memory per password hash, in KiB (default 19456, OWASP's
+    /// recommendation; lower only for tests).
+    pub password_hash_memory_kib: u32,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            password_hash_memory_kib: 19 * 1024,
+        }
+    }
 }
 
 /// HTTP limits and platform-wide CORS.
@@ -155,6 +174,7 @@ impl Default for ServeConfig {
             ip_limits: IpLimits::default(),
             plans: Plans::default(),
             webhooks: WebhookConfig::default(),
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -179,6 +199,12 @@ impl ServeConfig {
 
     /// Checks what each source could not check alone; errors name the setting.
     pub fn validate(&self) -> Result<()> {
+        if !(8..=4 * 1024 * 1024).contains(&self.auth.password_hash_memory_kib) {
+            return Err(setting(
+                "auth.password_hash_memory_kib",
+                "must be 8 to 4194304 (KiB)",
+            ));
+        }
         if let Some(key) = &self.admin_key
             && key.expose().len() < MIN_ADMIN_KEY_LEN
         {

@@ -26,6 +26,20 @@ pub struct CreateTenant {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub settings: Option<TenantSettings>,
+    /// The tenant's first administrator (a user with the role `admin`).
+    #[serde(default)]
+    pub admin: Option<FirstAdmin>,
+}
+
+/// The first administrator of a new tenant.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FirstAdmin {
+    /// Email (the login).
+    pub email: String,
+    /// Password (the tenant's password policy applies).
+    #[schema(value_type = String, format = Password)]
+    pub password: caas_core::SecretString,
 }
 
 /// `PATCH /v1/admin/tenants/{slug}`: any of the fields.
@@ -80,6 +94,16 @@ pub async fn create(
     Json(body): Json<CreateTenant>,
 ) -> Result<(StatusCode, HeaderMap, Json<TenantView>), Problem> {
     check_plan(&state, body.settings.as_ref())?;
+    // Checked before anything is created: bad input changes nothing.
+    if let Some(admin) = &body.admin {
+        caas_auth::users::check_email(&admin.email).map_err(|e| e.with_field("admin.email"))?;
+        state
+            .auth
+            .parts()
+            .policy
+            .check(admin.password.expose(), &[&admin.email])
+            .map_err(|e| e.with_field("admin.password"))?;
+    }
     let mut new = NewTenant::new(slug(&body.slug)?, body.name);
     if let Some(settings) = body.settings {
         new = new.with_settings(settings);
@@ -91,6 +115,22 @@ pub async fn create(
             .set_status(&tenant.id, TenantStatus::Suspended)
             .await?;
         return Err(Problem(e));
+    }
+    if let Some(admin) = &body.admin {
+        let mut attributes = serde_json::Map::new();
+        attributes.insert(
+            "roles".into(),
+            serde_json::json!([crate::extract::TENANT_ADMIN_ROLE]),
+        );
+        let user = caas_auth::users::NewUser {
+            email: Some(admin.email.clone()),
+            attributes,
+            ..caas_auth::users::NewUser::default()
+        };
+        state
+            .auth
+            .create_user(&tenant, &user, Some(&admin.password))
+            .await?;
     }
     tracing::info!(tenant = %tenant.slug, "tenant created");
     let mut headers = HeaderMap::new();

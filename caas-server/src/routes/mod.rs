@@ -7,6 +7,7 @@
 
 pub mod admin_keys;
 pub mod admin_tenants;
+pub mod auth;
 pub mod e2e;
 pub mod health;
 pub mod metrics;
@@ -53,6 +54,18 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(e2e::keys::bundles))
         .routes(routes!(e2e::messages::send, e2e::messages::inbox))
         .routes(routes!(e2e::messages::ack))
+        .routes(routes!(auth::signing_keys::jwks))
+        .routes(routes!(auth::signing_keys::rotate))
+        .routes(routes!(auth::login::register))
+        .routes(routes!(auth::login::login))
+        .routes(routes!(auth::login::verify_mfa))
+        .routes(routes!(auth::login::refresh))
+        .routes(routes!(auth::login::logout))
+        .routes(routes!(auth::login::guest))
+        .routes(routes!(auth::login::me))
+        .routes(routes!(auth::login::sdk_token))
+        .routes(routes!(auth::sessions::list))
+        .routes(routes!(auth::sessions::end))
 }
 
 /// The document's header: title, version, security schemes, tags.
@@ -107,6 +120,12 @@ fn base() -> OpenApi {
             TagBuilder::new()
                 .name("webhooks")
                 .description(Some("Signed event delivery to tenant endpoints"))
+                .build(),
+            TagBuilder::new()
+                .name("auth")
+                .description(Some(
+                    "Users of a tenant: sign-up, login with MFA, tokens, sessions, the JWKS",
+                ))
                 .build(),
             TagBuilder::new()
                 .name("e2e")

@@ -41,6 +41,18 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/messages"),
     ("GET", "/v1/messages"),
     ("DELETE", "/v1/messages/{id}"),
+    ("GET", "/t/{slug}/.well-known/jwks.json"),
+    ("POST", "/v1/tenant/keys/rotate"),
+    ("POST", "/v1/auth/register"),
+    ("POST", "/v1/auth/login"),
+    ("POST", "/v1/auth/mfa/verify"),
+    ("POST", "/v1/auth/refresh"),
+    ("POST", "/v1/auth/logout"),
+    ("POST", "/v1/auth/guest"),
+    ("GET", "/v1/auth/me"),
+    ("POST", "/v1/auth/sdk/token"),
+    ("GET", "/v1/auth/sessions"),
+    ("DELETE", "/v1/auth/sessions/{id}"),
 ];
 
 async fn the_openapi_document_is_3_1_and_lists_every_route(stack: Stack) {

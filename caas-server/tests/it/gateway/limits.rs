@@ -84,8 +84,8 @@ async fn auth_routes_are_limited_harder_per_ip(stack: Stack) {
             assert!(policy.contains("\"ip-auth\";q=2"), "{policy}");
         }
     }
-    // Two reach routing (no such route yet: 404), the third is refused.
-    assert_eq!(statuses, [404, 404, 429]);
+    // Two reach the route (no tenant named: 400), the third is refused.
+    assert_eq!(statuses, [400, 400, 429]);
     // Other routes still have their budget.
     assert_eq!(gw.anon(Method::GET, "/").go().await.status(), 200);
     gw.stop().await;

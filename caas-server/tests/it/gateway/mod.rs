@@ -3,6 +3,7 @@
 
 pub(crate) mod harness;
 
+mod auth;
 mod docs;
 mod e2e;
 mod http;

@@ -1,0 +1,117 @@
+//! Authenticators for the gateway seam ([`caas_core::Authenticator`]):
+//! [`TokenAuthenticator`] for Bearer access tokens (JWT) and
+//! [`ApiKeyAuthenticator`] for API keys. Each claims only credentials of its
+//! own shape and verifies them against the request's tenant; a JWT that
+//! arrives without a resolved tenant is verified against the tenant it
+//! names, and that tenant must exist and be active.
+
+use async_trait::async_trait;
+use caas_core::{
+    AuthContext, Authenticator, Credential, Error, Principal, Result, SharedTenantStore, Tenant,
+    TenantId, TenantStatus,
+};
+
+use crate::api_keys::ApiKeys;
+use crate::tokens::TokenService;
+
+/// Verifies Bearer JWTs with every check of [`TokenService::verify`].
+#[derive(Debug, Clone)]
+pub struct TokenAuthenticator {
+    tokens: TokenService,
+    tenants: SharedTenantStore,
+}
+
+/// Whether `s` has the shape of a compact JWS (`xxx.yyy.zzz`, header first).
+fn looks_like_jwt(s: &str) -> bool {
+    s.starts_with("eyJ") && s.split('.').count() == 3
+}
+
+/// The `tenant_id` a JWT says it belongs to (unverified: only used to pick
+/// the keys that then verify it).
+fn claimed_tenant(token: &str) -> Option<TenantId> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    value.get("tenant_id")?.as_str()?.parse().ok()
+}
+
+impl TokenAuthenticator {
+    /// Verifies with `tokens`; finds unresolved tenants in `tenants`.
+    pub fn new(tokens: TokenService, tenants: SharedTenantStore) -> Self {
+        TokenAuthenticator { tokens, tenants }
+    }
+
+    async fn tenant(&self, token: &str, ctx: &AuthContext<'_>) -> Result<Tenant> {
+        if let Some(t) = ctx.tenant {
+            return Ok(t.clone());
+        }
+        let id = claimed_tenant(token)
+            .ok_or_else(|| Error::invalid_token("the token names no tenant"))?;
+        self.tenants
+            .get(&id)
+            .await?
+            .filter(|t| t.status == TenantStatus::Active)
+            .ok_or_else(|| Error::invalid_token("the token's tenant is unknown or not active"))
+    }
+}
+
+#[async_trait]
+impl Authenticator for TokenAuthenticator {
+    fn name(&self) -> &'static str {
+        "jwt"
+    }
+
+    async fn authenticate(
+        &self,
+        credential: &Credential,
+        ctx: AuthContext<'_>,
+    ) -> Result<Option<Principal>> {
+        let token = credential.secret();
+        if !looks_like_jwt(token) {
+            return Ok(None);
+        }
+        let tenant = self.tenant(token, &ctx).await?;
+        let audience = self.tokens.config().default_audience.clone();
+        let claims = self.tokens.verify(token, &tenant, &audience).await?;
+        Ok(Some(claims.principal()))
+    }
+}
+
+/// Authenticates API keys (`caas_<prefix>_<secret>`) in the request's tenant.
+#[derive(Debug, Clone)]
+pub struct ApiKeyAuthenticator {
+    keys: ApiKeys,
+}
+
+impl ApiKeyAuthenticator {
+    /// Checks keys in `keys`.
+    pub fn new(keys: ApiKeys) -> Self {
+        ApiKeyAuthenticator { keys }
+    }
+}
+
+#[async_trait]
+impl Authenticator for ApiKeyAuthenticator {
+    fn name(&self) -> &'static str {
+        "api_key"
+    }
+
+    async fn authenticate(
+        &self,
+        credential: &Credential,
+        ctx: AuthContext<'_>,
+    ) -> Result<Option<Principal>> {
+        let presented = credential.secret();
+        if !ApiKeys::looks_like_key(presented) {
+            return Ok(None);
+        }
+        let tenant = ctx.tenant.ok_or_else(|| {
+            Error::invalid_token("an API key needs the tenant: send `X-Tenant-ID`")
+        })?;
+        let key = self.keys.authenticate(&tenant.id, presented).await?;
+        Ok(Some(key.principal()))
+    }
+}

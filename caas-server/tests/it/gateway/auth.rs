@@ -1,0 +1,397 @@
+//! Authentication over HTTP: the tenant's first admin, login, tokens that
+//! verify with only the published JWKS, refresh and reuse, logout seen by a
+//! second instance, lockout, sessions, guests, sign-up, signing-key rotation.
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::harness::{Gateway, Go, Stack, on_both_stacks, slug};
+
+const PASSWORD: &str = "kamen-skarje-papir-1";
+
+/// A tenant with a first admin `boss@example.com` and `settings`.
+async fn tenant_with_admin(gw: &Gateway, settings: Value) -> String {
+    let slug = slug();
+    let r = gw
+        .admin(Method::POST, "/v1/admin/tenants")
+        .json(&json!({ "slug": slug, "name": "Auth", "settings": settings,
+                       "admin": { "email": "boss@example.com", "password": PASSWORD } }))
+        .go()
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    slug
+}
+
+fn in_tenant(gw: &Gateway, slug: &str, method: Method, path: &str) -> reqwest::RequestBuilder {
+    gw.anon(method, path).header("x-tenant-id", slug)
+}
+
+async fn login(gw: &Gateway, slug: &str, who: &str, password: &str) -> reqwest::Response {
+    in_tenant(gw, slug, Method::POST, "/v1/auth/login")
+        .json(&json!({ "login": who, "password": password }))
+        .go()
+        .await
+}
+
+async fn tokens(gw: &Gateway, slug: &str) -> Value {
+    let r = login(gw, slug, "boss@example.com", PASSWORD).await;
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+fn bearer(
+    gw: &Gateway,
+    slug: &str,
+    token: &str,
+    method: Method,
+    path: &str,
+) -> reqwest::RequestBuilder {
+    in_tenant(gw, slug, method, path).bearer_auth(token)
+}
+
+async fn a_tenant_admin_logs_in_and_tokens_verify_with_the_jwks(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, |_| {}).await else {
+        return;
+    };
+    let slug = tenant_with_admin(&gw, json!({})).await;
+    let pair = tokens(&gw, &slug).await;
+    let access = pair["access_token"].as_str().unwrap();
+    assert_eq!(
+        (pair["token_type"].as_str(), pair["expires_in"].as_u64()),
+        (Some("Bearer"), Some(900))
+    );
+    let me = bearer(&gw, &slug, access, Method::GET, "/v1/auth/me")
+        .value()
+        .await;
+    assert_eq!(
+        (me["kind"].as_str(), me["roles"].clone()),
+        (Some("user"), json!(["admin"]))
+    );
+    assert_eq!(me["amr"], json!(["pwd"]));
+    // The token verifies with nothing but the published JWKS.
+    let jwks = gw
+        .anon(Method::GET, &format!("/t/{slug}/.well-known/jwks.json"))
+        .value()
+        .await;
+    let header = jsonwebtoken::decode_header(access).unwrap();
+    let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(
+        jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["kid"] == header.kid.clone().unwrap().as_str())
+            .unwrap()
+            .clone(),
+    )
+    .unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+    validation.set_audience(&["caas"]);
+    validation.set_issuer(&[format!("http://localhost:{}/t/{slug}", gw.addr.port())]);
+    let verified = jsonwebtoken::decode::<Value>(
+        access,
+        &jsonwebtoken::DecodingKey::from_jwk(&jwk).unwrap(),
+        &validation,
+    )
+    .unwrap();
+    assert_eq!(verified.claims["sub"], me["subject"]);
+    // The same token without the tenant header still authenticates (its
+    // `tenant_id` names the tenant), but not in another tenant.
+    let other = tenant_with_admin(&gw, json!({})).await;
+    assert_eq!(
+        bearer(&gw, &other, access, Method::GET, "/v1/auth/me")
+            .go()
+            .await
+            .status(),
+        401
+    );
+    // Refresh, then logout: the access token and the refresh token die.
+    let refreshed = in_tenant(&gw, &slug, Method::POST, "/v1/auth/refresh")
+        .json(&json!({ "refresh_token": pair["refresh_token"] }))
+        .value()
+        .await;
+    let access2 = refreshed["access_token"].as_str().unwrap();
+    assert_eq!(
+        bearer(&gw, &slug, access2, Method::POST, "/v1/auth/logout")
+            .go()
+            .await
+            .status(),
+        204
+    );
+    let r = bearer(&gw, &slug, access2, Method::GET, "/v1/auth/me")
+        .go()
+        .await;
+    assert_eq!(r.status(), 401);
+    let problem: Value = r.json().await.unwrap();
+    assert!(
+        problem["detail"].as_str().unwrap().contains("revoked"),
+        "{problem}"
+    );
+    let r = in_tenant(&gw, &slug, Method::POST, "/v1/auth/refresh")
+        .json(&json!({ "refresh_token": refreshed["refresh_token"] }))
+        .go()
+        .await;
+    assert_eq!(r.status(), 401);
+    // Rotation by the tenant admin: the JWKS lists both keys, old tokens verify.
+    let pair = tokens(&gw, &slug).await;
+    let old = pair["access_token"].as_str().unwrap();
+    let keys = bearer(&gw, &slug, old, Method::POST, "/v1/tenant/keys/rotate")
+        .value()
+        .await;
+    assert_eq!(keys.as_array().unwrap().len(), 2);
+    let jwks = gw
+        .anon(Method::GET, &format!("/t/{slug}/.well-known/jwks.json"))
+        .value()
+        .await;
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        bearer(&gw, &slug, old, Method::GET, "/v1/auth/me")
+            .go()
+            .await
+            .status(),
+        200
+    );
+    let fresh = tokens(&gw, &slug).await;
+    let kid = jsonwebtoken::decode_header(fresh["access_token"].as_str().unwrap())
+        .unwrap()
+        .kid;
+    assert_eq!(kid.as_deref(), keys[0]["kid"].as_str());
+    gw.stop().await;
+}
+
+async fn refresh_reuse_ends_the_session(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, |_| {}).await else {
+        return;
+    };
+    let slug = tenant_with_admin(&gw, json!({})).await;
+    let pair = tokens(&gw, &slug).await;
+    let refresh = |token: &Value| {
+        in_tenant(&gw, &slug, Method::POST, "/v1/auth/refresh")
+            .json(&json!({ "refresh_token": token }))
+    };
+    let r2 = refresh(&pair["refresh_token"]).value().await;
+    assert_eq!(refresh(&pair["refresh_token"]).go().await.status(), 401);
+    assert_eq!(refresh(&r2["refresh_token"]).go().await.status(), 401);
+    let access = r2["access_token"].as_str().unwrap();
+    assert_eq!(
+        bearer(&gw, &slug, access, Method::GET, "/v1/auth/me")
+            .go()
+            .await
+            .status(),
+        401
+    );
+    gw.stop().await;
+}
+
+async fn failures_are_uniform_then_locked(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, |_| {}).await else {
+        return;
+    };
+    let slug = tenant_with_admin(&gw, json!({})).await;
+    let unknown = login(&gw, &slug, "nobody@example.com", PASSWORD).await;
+    let wrong = login(&gw, &slug, "boss@example.com", "not-the-password").await;
+    assert_eq!(
+        (unknown.status().as_u16(), wrong.status().as_u16()),
+        (401, 401)
+    );
+    let (a, b): (Value, Value) = (unknown.json().await.unwrap(), wrong.json().await.unwrap());
+    assert_eq!(
+        (a["code"].clone(), a["detail"].clone()),
+        (b["code"].clone(), b["detail"].clone())
+    );
+    assert_eq!(a["code"], "invalid_credentials");
+    for _ in 0..4 {
+        login(&gw, &slug, "boss@example.com", "not-the-password").await;
+    }
+    let r = login(&gw, &slug, "boss@example.com", PASSWORD).await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "locked_out");
+    gw.stop().await;
+}
+
+async fn sessions_guests_and_sign_up(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, |_| {}).await else {
+        return;
+    };
+    let closed = tenant_with_admin(&gw, json!({})).await;
+    let open = tenant_with_admin(
+        &gw,
+        json!({ "extensions": { "auth": { "allow_registration": true, "allow_guests": true } } }),
+    )
+    .await;
+    // Sessions: two logins, end the other one.
+    let first = tokens(&gw, &closed).await;
+    let second = tokens(&gw, &closed).await;
+    let access = second["access_token"].as_str().unwrap();
+    let list = bearer(&gw, &closed, access, Method::GET, "/v1/auth/sessions")
+        .value()
+        .await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[0]["current"], true);
+    assert_eq!(
+        bearer(
+            &gw,
+            &closed,
+            access,
+            Method::DELETE,
+            "/v1/auth/sessions/others"
+        )
+        .go()
+        .await
+        .status(),
+        204
+    );
+    assert_eq!(
+        bearer(
+            &gw,
+            &closed,
+            first["access_token"].as_str().unwrap(),
+            Method::GET,
+            "/v1/auth/me"
+        )
+        .go()
+        .await
+        .status(),
+        401
+    );
+    assert_eq!(
+        bearer(
+            &gw,
+            &closed,
+            access,
+            Method::DELETE,
+            "/v1/auth/sessions/not-an-id"
+        )
+        .go()
+        .await
+        .status(),
+        404
+    );
+    // Guests and sign-up only where the tenant allows them.
+    assert_eq!(
+        in_tenant(&gw, &closed, Method::POST, "/v1/auth/guest")
+            .go()
+            .await
+            .status(),
+        403
+    );
+    let guest = in_tenant(&gw, &open, Method::POST, "/v1/auth/guest")
+        .value()
+        .await;
+    let me = bearer(
+        &gw,
+        &open,
+        guest["access_token"].as_str().unwrap(),
+        Method::GET,
+        "/v1/auth/me",
+    )
+    .value()
+    .await;
+    assert_eq!(me["kind"], "guest");
+    let body = json!({ "email": "new@example.com", "password": PASSWORD });
+    assert_eq!(
+        in_tenant(&gw, &closed, Method::POST, "/v1/auth/register")
+            .json(&body)
+            .go()
+            .await
+            .status(),
+        403
+    );
+    let r = in_tenant(&gw, &open, Method::POST, "/v1/auth/register")
+        .json(&body)
+        .go()
+        .await;
+    assert_eq!(r.status(), 201);
+    let user: Value = r.json().await.unwrap();
+    assert!(user.get("password_hash").is_none() && user["has_password"] == true);
+    let weak = json!({ "email": "weak@example.com", "password": "password1" });
+    let r = in_tenant(&gw, &open, Method::POST, "/v1/auth/register")
+        .json(&weak)
+        .go()
+        .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["field"], "password");
+    assert_eq!(
+        login(&gw, &open, "new@example.com", PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    // A weak first-admin password creates nothing.
+    let slug = slug();
+    let r = gw
+        .admin(Method::POST, "/v1/admin/tenants")
+        .json(&json!({ "slug": slug, "name": "X", "admin": { "email": "a@example.com", "password": "12345678" } }))
+        .go()
+        .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        gw.admin(Method::GET, &format!("/v1/admin/tenants/{slug}"))
+            .go()
+            .await
+            .status(),
+        404
+    );
+    gw.stop().await;
+}
+
+/// Logout through instance A: instance B rejects the access token at once
+/// (within a second), through the shared revocation store.
+/// (PostgreSQL + Redis only: the embedded stack is one process by design.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logout_on_one_instance_is_seen_by_another() {
+    // Instances share the issuer only through `public_url`.
+    let Some(a) = Gateway::start(Stack::Production, |c| {
+        c.public_url = Some("https://caas.example".parse().unwrap());
+    })
+    .await
+    else {
+        return;
+    };
+    let b = a.another().await;
+    let slug = tenant_with_admin(&a, json!({})).await;
+    let pair = tokens(&a, &slug).await;
+    let access = pair["access_token"].as_str().unwrap();
+    assert_eq!(
+        bearer(&b, &slug, access, Method::GET, "/v1/auth/me")
+            .go()
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        bearer(&a, &slug, access, Method::POST, "/v1/auth/logout")
+            .go()
+            .await
+            .status(),
+        204
+    );
+    let start = Instant::now();
+    loop {
+        let status = bearer(&b, &slug, access, Method::GET, "/v1/auth/me")
+            .go()
+            .await
+            .status();
+        if status == 401 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "instance B still accepts the token"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut b = b;
+    b.shutdown().await;
+    a.stop().await;
+}
+
+on_both_stacks!(
+    a_tenant_admin_logs_in_and_tokens_verify_with_the_jwks,
+    refresh_reuse_ends_the_session,
+    failures_are_uniform_then_locked,
+    sessions_guests_and_sign_up,
+);
