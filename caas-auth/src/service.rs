@@ -22,6 +22,7 @@ use crate::refresh::RefreshTokens;
 use crate::revocation::Revoked;
 use crate::sessions::{EndReason, Fingerprint, NewSession, Session, SessionStore};
 use crate::settings::AuthSettings;
+use crate::tickets::Tickets;
 use crate::tokens::{TokenRequest, TokenService};
 use crate::users::{NewUser, User, UserStatus, UserStore};
 
@@ -99,6 +100,8 @@ pub struct AuthParts {
     pub trusted: TrustedDevices,
     /// API keys.
     pub api_keys: ApiKeys,
+    /// One-time tickets.
+    pub tickets: Tickets,
     /// The clock.
     pub clock: SharedClock,
 }
@@ -470,6 +473,45 @@ impl Auth {
                 .min(self.parts.tokens.config().max_ttl.as_secs()),
             refresh_token: None,
             session_id: None,
+            trusted_device_token: None,
+        })
+    }
+
+    /// Redeems a one-time ticket for an access token of its principal (the
+    /// same subject, kind, roles, scopes and session).
+    pub async fn redeem_ticket(&self, tenant: &Tenant, ticket: &str) -> Result<TokenPair> {
+        let principal = self.parts.tickets.redeem(&tenant.id, ticket).await?;
+        let text = |name: &str| {
+            principal
+                .attributes
+                .get(name)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        let amr = principal
+            .attributes
+            .get("amr")
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let request = TokenRequest {
+            session: text("sid"),
+            scopes: principal.scopes.iter().cloned().collect(),
+            roles: principal.roles.iter().cloned().collect(),
+            amr,
+            ..TokenRequest::new(principal.subject.clone(), principal.kind)
+        };
+        let issued = self.parts.tokens.issue(tenant, &request).await?;
+        Ok(TokenPair {
+            access_token: issued.token,
+            token_type: "Bearer",
+            expires_in: self.parts.tokens.config().access_ttl.as_secs(),
+            refresh_token: None,
+            session_id: text("sid").and_then(|s| s.parse().ok()),
             trusted_device_token: None,
         })
     }

@@ -12,6 +12,7 @@ use caas_auth::password::{HashParams, PasswordHasher, PasswordPolicy};
 use caas_auth::refresh::{RefreshPolicy, RefreshTokens};
 use caas_auth::revocation::Revocations;
 use caas_auth::sessions::{SessionPolicy, SessionStore};
+use caas_auth::tickets::Tickets;
 use caas_auth::tokens::{KeyPolicy, SigningKeys, TokenConfig, TokenService};
 use caas_auth::users::SqlUserStore;
 use caas_auth::{ApiKeyAuthenticator, Auth, AuthParts, TokenAuthenticator};
@@ -93,6 +94,7 @@ pub fn build(
         challenges: Challenges::new(kv.clone()),
         trusted: TrustedDevices::new(kv),
         api_keys: ApiKeys::new(db, clock.clone()),
+        tickets: Tickets::new(backends.kv.clone(), caas_auth::tickets::DEFAULT_TTL),
         clock: clock.clone(),
     }))
 }

@@ -10,6 +10,7 @@ use caas_auth::password::{HashParams, PasswordHasher, PasswordPolicy};
 use caas_auth::refresh::{RefreshPolicy, RefreshTokens};
 use caas_auth::revocation::Revocations;
 use caas_auth::sessions::{Fingerprint, SessionPolicy, SessionStore};
+use caas_auth::tickets::Tickets;
 use caas_auth::tokens::{KeyPolicy, SigningKeys, TokenConfig, TokenService};
 use caas_auth::users::{NewUser, SqlUserStore, User, UserStatus, UserUpdate};
 use caas_auth::{Auth, AuthParts, Login, LoginOutcome};
@@ -85,6 +86,7 @@ fn auth(b: &Backend, params: HashParams) -> Auth {
         challenges: Challenges::new(b.kv.clone()),
         trusted: TrustedDevices::new(b.kv.clone()),
         api_keys: ApiKeys::new(b.sql().clone(), clock.clone()),
+        tickets: Tickets::new(b.kv.clone(), std::time::Duration::from_secs(60)),
         clock,
     })
 }
@@ -421,4 +423,33 @@ async fn guests_sign_up_and_api_keys(b: &Backend) {
         (PrincipalKind::Service, "game:play")
     );
     assert!(auth.exchange_api_key(&closed, key.expose()).await.is_err());
+    // A ticket hands the login over once.
+    let bojan = tokens(&auth, &open, &login("bojan", PASSWORD)).await;
+    let claims = auth
+        .parts()
+        .tokens
+        .verify(&bojan.access_token, &open, "caas")
+        .await
+        .unwrap();
+    let ticket = auth
+        .parts()
+        .tickets
+        .issue(&open.id, &claims.principal())
+        .await
+        .unwrap();
+    let handed = auth.redeem_ticket(&open, ticket.expose()).await.unwrap();
+    let again = auth
+        .parts()
+        .tokens
+        .verify(&handed.access_token, &open, "caas")
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.sub, again.sid, again.amr),
+        (claims.sub, claims.sid, claims.amr)
+    );
+    assert!(
+        auth.redeem_ticket(&open, ticket.expose()).await.is_err(),
+        "once"
+    );
 }

@@ -66,6 +66,24 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login::sdk_token))
         .routes(routes!(auth::sessions::list))
         .routes(routes!(auth::sessions::end))
+        .routes(routes!(auth::mfa::enroll, auth::mfa::remove))
+        .routes(routes!(auth::mfa::confirm))
+        .routes(routes!(auth::mfa::backup_codes))
+        .routes(routes!(auth::api_keys::list, auth::api_keys::create))
+        .routes(routes!(
+            auth::api_keys::get,
+            auth::api_keys::update,
+            auth::api_keys::delete
+        ))
+        .routes(routes!(auth::api_keys::rotate))
+        .routes(routes!(auth::tickets::issue))
+        .routes(routes!(auth::tickets::redeem))
+        .routes(routes!(auth::users::list, auth::users::create))
+        .routes(routes!(
+            auth::users::get,
+            auth::users::patch,
+            auth::users::delete
+        ))
 }
 
 /// The document's header: title, version, security schemes, tags.

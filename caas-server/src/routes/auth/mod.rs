@@ -1,9 +1,13 @@
 //! Authentication routes (`/v1/auth/…`, the tenant's JWKS): thin handlers
 //! over `caas_auth::Auth`.
 
+pub mod api_keys;
 pub mod login;
+pub mod mfa;
 pub mod sessions;
 pub mod signing_keys;
+pub mod tickets;
+pub mod users;
 
 use std::net::SocketAddr;
 

@@ -394,4 +394,192 @@ on_both_stacks!(
     refresh_reuse_ends_the_session,
     failures_are_uniform_then_locked,
     sessions_guests_and_sign_up,
+    mfa_api_keys_tickets_and_user_admin,
 );
+
+async fn mfa_api_keys_tickets_and_user_admin(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, |_| {}).await else {
+        return;
+    };
+    let slug = tenant_with_admin(&gw, json!({})).await;
+    let boss = tokens(&gw, &slug).await;
+    let boss_token = boss["access_token"].as_str().unwrap().to_owned();
+    // The admin creates a user; the user enrolls TOTP.
+    let r = bearer(&gw, &slug, &boss_token, Method::POST, "/v1/users")
+        .json(&json!({ "email": "ana@example.com", "password": PASSWORD }))
+        .go()
+        .await;
+    assert_eq!(r.status(), 201);
+    let ana: Value = r.json().await.unwrap();
+    let pair = login(&gw, &slug, "ana@example.com", PASSWORD)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let token = pair["access_token"].as_str().unwrap().to_owned();
+    let r = bearer(&gw, &slug, &token, Method::POST, "/v1/auth/mfa/totp")
+        .go()
+        .await;
+    assert_eq!(r.status(), 201);
+    let enrollment: Value = r.json().await.unwrap();
+    assert!(
+        enrollment["otpauth_uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/")
+    );
+    assert!(enrollment["qr_svg"].as_str().unwrap().contains("<svg"));
+    let secret = data_encoding::BASE32_NOPAD
+        .decode(enrollment["secret"].as_str().unwrap().as_bytes())
+        .unwrap();
+    let app = caas_auth::mfa::Totp::new(
+        zeroize::Zeroizing::new(secret),
+        caas_auth::mfa::TotpAlgorithm::Sha1,
+        6,
+        30,
+    );
+    // The server runs on the system clock.
+    let now = || caas_core::Clock::now(&caas_core::SystemClock).as_secs();
+    let r = bearer(
+        &gw,
+        &slug,
+        &token,
+        Method::POST,
+        "/v1/auth/mfa/totp/confirm",
+    )
+    .json(&json!({ "code": app.code_at(now()).unwrap() }))
+    .go()
+    .await;
+    assert_eq!(r.status(), 200);
+    let backup: Value = r.json().await.unwrap();
+    assert_eq!(backup["backup_codes"].as_array().unwrap().len(), 10);
+    // Removing MFA needs a session that passed it.
+    assert_eq!(
+        bearer(&gw, &slug, &token, Method::DELETE, "/v1/auth/mfa/totp")
+            .go()
+            .await
+            .status(),
+        403
+    );
+    // Login now asks for the second factor; a backup code answers it.
+    let step: Value = login(&gw, &slug, "ana@example.com", PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(step["mfa_required"], true);
+    let r = in_tenant(&gw, &slug, Method::POST, "/v1/auth/mfa/verify")
+        .json(&json!({ "challenge_id": step["challenge_id"], "code": backup["backup_codes"][0] }))
+        .go()
+        .await;
+    assert_eq!(r.status(), 200);
+    let mfa_pair: Value = r.json().await.unwrap();
+    let mfa_token = mfa_pair["access_token"].as_str().unwrap().to_owned();
+    let me = bearer(&gw, &slug, &mfa_token, Method::GET, "/v1/auth/me")
+        .value()
+        .await;
+    assert_eq!(me["amr"], json!(["pwd", "otp", "mfa"]));
+    // API keys: created, used as a bearer credential and exchanged for a token.
+    let r = bearer(&gw, &slug, &mfa_token, Method::POST, "/v1/auth/api-keys")
+        .json(&json!({ "name": "ci", "scopes": ["read"] }))
+        .go()
+        .await;
+    assert_eq!(r.status(), 201);
+    let key: Value = r.json().await.unwrap();
+    let api_key = key["api_key"].as_str().unwrap();
+    let me = bearer(&gw, &slug, api_key, Method::GET, "/v1/auth/me")
+        .value()
+        .await;
+    assert_eq!(
+        (me["kind"].as_str(), me["scopes"].clone()),
+        (Some("service"), json!(["read"]))
+    );
+    let sdk = in_tenant(&gw, &slug, Method::POST, "/v1/auth/sdk/token")
+        .json(&json!({ "api_key": api_key }))
+        .value()
+        .await;
+    assert!(sdk["access_token"].is_string());
+    let listed = bearer(&gw, &slug, &mfa_token, Method::GET, "/v1/auth/api-keys")
+        .value()
+        .await;
+    assert!(
+        listed[0].get("api_key").is_none(),
+        "the secret is shown only once"
+    );
+    let other_keys = bearer(
+        &gw,
+        &slug,
+        &boss_token,
+        Method::GET,
+        &format!("/v1/auth/api-keys/{}", key["id"].as_str().unwrap()),
+    )
+    .go()
+    .await;
+    assert_eq!(other_keys.status(), 404, "another user's key");
+    // A ticket hands Ana's login to another service, once.
+    let ticket: Value = bearer(&gw, &slug, &mfa_token, Method::POST, "/v1/auth/tickets")
+        .value()
+        .await;
+    let redeem = || {
+        in_tenant(&gw, &slug, Method::POST, "/v1/auth/tickets/redeem")
+            .json(&json!({ "ticket": ticket["ticket"] }))
+    };
+    let handed: Value = redeem().value().await;
+    let me = bearer(
+        &gw,
+        &slug,
+        handed["access_token"].as_str().unwrap(),
+        Method::GET,
+        "/v1/auth/me",
+    )
+    .value()
+    .await;
+    assert_eq!(me["subject"], ana["id"]);
+    assert_eq!(redeem().go().await.status(), 401);
+    // Only administrators manage users; locking Ana cuts her off.
+    assert_eq!(
+        bearer(&gw, &slug, &mfa_token, Method::GET, "/v1/users")
+            .go()
+            .await
+            .status(),
+        403
+    );
+    let path = format!("/v1/users/{}", ana["id"].as_str().unwrap());
+    let r = bearer(&gw, &slug, &boss_token, Method::PATCH, &path)
+        .json(&json!({ "status": "locked", "reset_mfa": true }))
+        .go()
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        bearer(&gw, &slug, &mfa_token, Method::GET, "/v1/auth/me")
+            .go()
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        login(&gw, &slug, "ana@example.com", PASSWORD)
+            .await
+            .status(),
+        403
+    );
+    let users = bearer(&gw, &slug, &boss_token, Method::GET, "/v1/users")
+        .value()
+        .await;
+    assert_eq!(users["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        bearer(&gw, &slug, &boss_token, Method::DELETE, &path)
+            .go()
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        bearer(&gw, &slug, &boss_token, Method::GET, &path)
+            .go()
+            .await
+            .status(),
+        404
+    );
+    gw.stop().await;
+}

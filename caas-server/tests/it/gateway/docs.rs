@@ -53,6 +53,23 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/auth/sdk/token"),
     ("GET", "/v1/auth/sessions"),
     ("DELETE", "/v1/auth/sessions/{id}"),
+    ("POST", "/v1/auth/mfa/totp"),
+    ("DELETE", "/v1/auth/mfa/totp"),
+    ("POST", "/v1/auth/mfa/totp/confirm"),
+    ("POST", "/v1/auth/mfa/backup-codes"),
+    ("GET", "/v1/auth/api-keys"),
+    ("POST", "/v1/auth/api-keys"),
+    ("GET", "/v1/auth/api-keys/{id}"),
+    ("PUT", "/v1/auth/api-keys/{id}"),
+    ("DELETE", "/v1/auth/api-keys/{id}"),
+    ("POST", "/v1/auth/api-keys/{id}/rotate"),
+    ("POST", "/v1/auth/tickets"),
+    ("POST", "/v1/auth/tickets/redeem"),
+    ("GET", "/v1/users"),
+    ("POST", "/v1/users"),
+    ("GET", "/v1/users/{id}"),
+    ("PATCH", "/v1/users/{id}"),
+    ("DELETE", "/v1/users/{id}"),
 ];
 
 async fn the_openapi_document_is_3_1_and_lists_every_route(stack: Stack) {

@@ -1,0 +1,247 @@
+//! User management by the tenant's administrators: `/v1/users…`. Locking,
+//! disabling or deleting a user ends their sessions and revokes their tokens.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use caas_auth::revocation::Revoked;
+use caas_auth::sessions::EndReason;
+use caas_auth::users::{NewUser, User, UserStatus, UserUpdate};
+use caas_core::{Error, Result, SecretString, Tenant};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::login::UserView;
+use crate::extract::TenantAdmin;
+use crate::json::Json;
+use crate::problem::{Problem, ProblemDetails};
+use crate::routes::views::{ListResponse, PageParams};
+use crate::state::AppState;
+
+/// `POST /v1/users`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    /// Email (this or a username).
+    pub email: Option<String>,
+    /// Username.
+    pub username: Option<String>,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Initial password (the policy applies); none: the user cannot log in
+    /// with a password until one is set.
+    #[schema(value_type = Option<String>, format = Password)]
+    pub password: Option<SecretString>,
+    /// Attributes (`roles`: an array of role names).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `PATCH /v1/users/{id}`: any of the fields.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchUser {
+    /// New email.
+    pub email: Option<String>,
+    /// New username.
+    pub username: Option<String>,
+    /// New display name.
+    pub display_name: Option<String>,
+    /// `active`, `locked` or `disabled`.
+    pub status: Option<String>,
+    /// New attributes (replace the old ones).
+    #[schema(value_type = Option<Object>)]
+    pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
+    /// New password (ends the user's sessions).
+    #[schema(value_type = Option<String>, format = Password)]
+    pub password: Option<SecretString>,
+    /// Remove the user's authenticator and backup codes.
+    #[serde(default)]
+    pub reset_mfa: bool,
+}
+
+async fn user(state: &AppState, tenant: &Tenant, id: &str) -> Result<User> {
+    let missing = || {
+        Error::not_found(format!(
+            "user `{}` not found",
+            id.chars().take(64).collect::<String>()
+        ))
+    };
+    let id: Uuid = id.parse().map_err(|_| missing())?;
+    state
+        .auth
+        .parts()
+        .users
+        .get(&tenant.id, id)
+        .await?
+        .ok_or_else(missing)
+}
+
+/// Ends every session of `user` and revokes every token issued to them so far.
+async fn cut_off(state: &AppState, tenant: &Tenant, user: &User) -> Result<()> {
+    let parts = state.auth.parts();
+    let id = user.id.to_string();
+    parts
+        .sessions
+        .end_all(&tenant.id, &id, None, EndReason::Terminated)
+        .await?;
+    parts
+        .tokens
+        .revocations()
+        .revoke(&tenant.id, Revoked::User(&id))
+        .await
+}
+
+/// The tenant's users, by id.
+#[utoipa::path(get, path = "/v1/users", operation_id = "list_users", tag = "auth",
+    security(("bearer" = [])),
+    params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), PageParams),
+    responses(
+        (status = 200, description = "A page of users", body = ListResponse<UserView>),
+        (status = 403, description = "Not an administrator of the tenant", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    TenantAdmin(access): TenantAdmin,
+    Query(params): Query<PageParams>,
+) -> Result<Json<ListResponse<UserView>>, Problem> {
+    let limit = params.limit()?;
+    let after = params
+        .after
+        .as_deref()
+        .map(|a| {
+            a.parse::<Uuid>()
+                .map_err(|_| Error::invalid_input("`after` is not a user id").with_field("after"))
+        })
+        .transpose()?;
+    let users = state
+        .auth
+        .parts()
+        .users
+        .list(&access.tenant.id, after, limit)
+        .await?;
+    let next_after = (users.len() == limit as usize)
+        .then(|| users.last().map(|u| u.id.to_string()))
+        .flatten();
+    Ok(Json(ListResponse {
+        items: users.into_iter().map(UserView::from).collect(),
+        next_after,
+    }))
+}
+
+/// Create a user.
+#[utoipa::path(post, path = "/v1/users", operation_id = "create_user", tag = "auth",
+    security(("bearer" = [])),
+    params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
+    request_body = CreateUser,
+    responses(
+        (status = 201, description = "Created", body = UserView),
+        (status = 400, description = "Invalid input or a weak password", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The email or username is taken", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    TenantAdmin(access): TenantAdmin,
+    Json(body): Json<CreateUser>,
+) -> Result<(StatusCode, Json<UserView>), Problem> {
+    let new = NewUser {
+        email: body.email,
+        username: body.username,
+        display_name: body.display_name,
+        attributes: body.attributes,
+    };
+    let user = state
+        .auth
+        .create_user(&access.tenant, &new, body.password.as_ref())
+        .await?;
+    Ok((StatusCode::CREATED, Json(user.into())))
+}
+
+/// One user.
+#[utoipa::path(get, path = "/v1/users/{id}", operation_id = "get_user", tag = "auth",
+    security(("bearer" = [])),
+    params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), ("id" = String, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The user", body = UserView),
+        (status = 404, description = "No such user", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn get(
+    State(state): State<AppState>,
+    TenantAdmin(access): TenantAdmin,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, Problem> {
+    Ok(Json(user(&state, &access.tenant, &id).await?.into()))
+}
+
+/// Change a user: details, status (locking or disabling ends their
+/// sessions), password, MFA reset.
+#[utoipa::path(patch, path = "/v1/users/{id}", operation_id = "patch_user", tag = "auth",
+    security(("bearer" = [])),
+    params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), ("id" = String, Path, description = "User id")),
+    request_body = PatchUser,
+    responses(
+        (status = 200, description = "Changed", body = UserView),
+        (status = 400, description = "Invalid input", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The email or username is taken", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn patch(
+    State(state): State<AppState>,
+    TenantAdmin(access): TenantAdmin,
+    Path(id): Path<String>,
+    Json(body): Json<PatchUser>,
+) -> Result<Json<UserView>, Problem> {
+    let tenant = &access.tenant;
+    let current = user(&state, tenant, &id).await?;
+    let status = body
+        .status
+        .as_deref()
+        .map(str::parse::<UserStatus>)
+        .transpose()?;
+    let update = UserUpdate {
+        email: body.email,
+        username: body.username,
+        display_name: body.display_name,
+        status,
+        attributes: body.attributes,
+    };
+    let parts = state.auth.parts();
+    let changed = parts.users.update(&tenant.id, current.id, &update).await?;
+    if let Some(password) = &body.password {
+        state.auth.set_password(tenant, &changed, password).await?;
+    }
+    if body.reset_mfa {
+        parts
+            .mfa
+            .remove(&tenant.id, &changed.id.to_string())
+            .await?;
+    }
+    if matches!(status, Some(UserStatus::Locked | UserStatus::Disabled)) {
+        cut_off(&state, tenant, &changed).await?;
+    }
+    let fresh = user(&state, tenant, &id).await?;
+    Ok(Json(fresh.into()))
+}
+
+/// Delete a user (their sessions end, their tokens are revoked).
+#[utoipa::path(delete, path = "/v1/users/{id}", operation_id = "delete_user", tag = "auth",
+    security(("bearer" = [])),
+    params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), ("id" = String, Path, description = "User id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such user", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn delete(
+    State(state): State<AppState>,
+    TenantAdmin(access): TenantAdmin,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    let tenant = &access.tenant;
+    let target = user(&state, tenant, &id).await?;
+    cut_off(&state, tenant, &target).await?;
+    let parts = state.auth.parts();
+    parts.mfa.remove(&tenant.id, &target.id.to_string()).await?;
+    parts.users.delete(&tenant.id, target.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
