@@ -72,7 +72,14 @@ pub async fn enroll(
         .mfa
         .enroll(&access.tenant.id, &access.principal.subject)
         .await?;
-    let account = access.principal.subject.clone();
+    // The account label authenticator apps show: the email or username.
+    let user = match access.principal.subject.parse() {
+        Ok(id) => state.auth.parts().users.get(&access.tenant.id, id).await?,
+        Err(_) => None,
+    };
+    let account = user
+        .and_then(|u| u.email.or(u.username))
+        .unwrap_or_else(|| access.principal.subject.clone());
     Ok((
         StatusCode::CREATED,
         Json(Enrollment {
