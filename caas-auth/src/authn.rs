@@ -1,5 +1,5 @@
 //! Authenticators for the gateway seam ([`caas_core::Authenticator`]):
-//! [`TokenAuthenticator`] for Bearer access tokens (JWT) and
+//! [`TokenAuthenticator`] for Bearer access tokens (JWT or PASETO) and
 //! [`ApiKeyAuthenticator`] for API keys. Each claims only credentials of its
 //! own shape and verifies them against the request's tenant; a JWT that
 //! arrives without a resolved tenant is verified against the tenant it
@@ -21,19 +21,30 @@ pub struct TokenAuthenticator {
     tenants: SharedTenantStore,
 }
 
-/// Whether `s` has the shape of a compact JWS (`xxx.yyy.zzz`, header first).
-fn looks_like_jwt(s: &str) -> bool {
-    s.starts_with("eyJ") && s.split('.').count() == 3
+const PASETO: &str = "v4.public.";
+
+/// Whether `s` has the shape of an access token: a compact JWS
+/// (`xxx.yyy.zzz`, header first) or a PASETO v4.public token.
+fn looks_like_token(s: &str) -> bool {
+    (s.starts_with("eyJ") && s.split('.').count() == 3) || s.starts_with(PASETO)
 }
 
-/// The `tenant_id` a JWT says it belongs to (unverified: only used to pick
-/// the keys that then verify it).
+/// The `tenant_id` a token says it belongs to (unverified: only used to
+/// pick the keys that then verify it).
 fn claimed_tenant(token: &str) -> Option<TenantId> {
     use base64::Engine;
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .ok()?;
+    let bytes = if token.starts_with(PASETO) {
+        let untrusted =
+            pasetors::token::UntrustedToken::<pasetors::Public, pasetors::version4::V4>::try_from(
+                token,
+            )
+            .ok()?;
+        untrusted.untrusted_payload().to_vec()
+    } else {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token.split('.').nth(1)?)
+            .ok()?
+    };
     let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     value.get("tenant_id")?.as_str()?.parse().ok()
 }
@@ -70,7 +81,7 @@ impl Authenticator for TokenAuthenticator {
         ctx: AuthContext<'_>,
     ) -> Result<Option<Principal>> {
         let token = credential.secret();
-        if !looks_like_jwt(token) {
+        if !looks_like_token(token) {
             return Ok(None);
         }
         let tenant = self.tenant(token, &ctx).await?;

@@ -11,8 +11,9 @@
 //! detection), [`mfa`] (TOTP, backup codes), [`api_keys`], [`tickets`]
 //! and [`lockout`], composed by [`Auth`] into the login (with the MFA
 //! challenge and trusted devices), refresh, logout, guest and API-key
-//! flows. Still to come: PASETO, the gateway authenticators and the HTTP
-//! API; then the OAuth2/OIDC provider (issue 6).
+//! flows, and [`TokenAuthenticator`] / [`ApiKeyAuthenticator`] for the
+//! gateway. Access tokens are JWTs or PASETO v4.public tokens. Still to
+//! come: RS256; then the OAuth2/OIDC provider (issue 6).
 //!
 //! It depends on `caas-crypto` and `caas-core`; see DESIGN.md.
 

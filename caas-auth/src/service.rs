@@ -392,7 +392,8 @@ impl Auth {
             auth_time: Some(session.auth_time),
             ..TokenRequest::new(user.id.to_string(), PrincipalKind::User)
         };
-        let issued = p.tokens.issue(tenant, &request).await?;
+        let format = AuthSettings::of(&tenant.settings)?.token_format;
+        let issued = p.tokens.issue_as(tenant, &request, format).await?;
         Ok(TokenPair {
             access_token: issued.token,
             token_type: "Bearer",

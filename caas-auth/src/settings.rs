@@ -4,6 +4,8 @@
 use caas_core::{Result, TenantSettings};
 use serde::{Deserialize, Serialize};
 
+use crate::tokens::TokenFormat;
+
 /// A tenant's authentication settings (all off or at their defaults when
 /// absent).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,6 +19,8 @@ pub struct AuthSettings {
     pub guest_ttl_secs: u64,
     /// Days a device may skip MFA after the user trusts it (default 30; 0 disables).
     pub trusted_device_days: u32,
+    /// The format of access tokens: `jwt` (default) or `paseto` (v4.public).
+    pub token_format: TokenFormat,
 }
 
 impl Default for AuthSettings {
@@ -26,6 +30,7 @@ impl Default for AuthSettings {
             allow_guests: false,
             guest_ttl_secs: 3600,
             trusted_device_days: 30,
+            token_format: TokenFormat::Jwt,
         }
     }
 }

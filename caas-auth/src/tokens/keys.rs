@@ -18,7 +18,7 @@ use jsonwebtoken::{DecodingKey, EncodingKey};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::material::{Private, SigningAlgorithm, decoding_key};
+use super::material::{Private, SigningAlgorithm, decoding_key, ed25519_public};
 
 const PURPOSE: &str = "auth.signing-keys";
 /// How long a tenant's decoded keys are used before they are read again.
@@ -92,12 +92,18 @@ impl FromRow for KeyRow {
     }
 }
 
+/// A key that verifies: its algorithm, the jsonwebtoken key, and the raw
+/// Ed25519 public key (EdDSA keys, for PASETO).
+pub(crate) type Verifying = (SigningAlgorithm, DecodingKey, Option<[u8; 32]>);
+
 /// A tenant's decoded keys.
 pub(crate) struct TenantKeys {
-    /// The active key: kid, algorithm, signing key.
+    /// The active key: kid, algorithm, signing key, created.
     pub(crate) signing: (String, SigningAlgorithm, EncodingKey, Timestamp),
+    /// The active key's PASETO v4 secret (EdDSA keys only).
+    pub(crate) paseto: Option<Zeroizing<Vec<u8>>>,
     /// Every key that verifies now, by kid.
-    pub(crate) verifying: HashMap<String, (SigningAlgorithm, DecodingKey)>,
+    pub(crate) verifying: HashMap<String, Verifying>,
     loaded: Timestamp,
 }
 
@@ -176,11 +182,7 @@ impl SigningKeys {
     }
 
     /// The verifying key `kid` of `tenant`, if it verifies now.
-    pub(crate) async fn verifier(
-        &self,
-        tenant: &TenantId,
-        kid: &str,
-    ) -> Result<Option<(SigningAlgorithm, DecodingKey)>> {
+    pub(crate) async fn verifier(&self, tenant: &TenantId, kid: &str) -> Result<Option<Verifying>> {
         let now = self.clock.now();
         let keys = match self.cached(tenant) {
             Some(k) if now < k.loaded.saturating_add(CACHE_TTL) => k,
@@ -233,18 +235,24 @@ impl SigningKeys {
             tx.commit().await?;
         }
         let mut signing = None;
+        let mut paseto = None;
         let mut verifying = HashMap::new();
         for row in &rows {
-            let decoding = match &row.public_jwk {
-                Some(jwk) => decoding_key(
-                    &serde_json::from_str(jwk)
-                        .map_err(|_| Error::internal("a stored JWK is not JSON"))?,
-                )?,
-                None => self.open(tenant, row).await?.decoding_key(&row.info.kid)?,
+            let (decoding, raw) = match &row.public_jwk {
+                Some(jwk) => {
+                    let jwk: serde_json::Value = serde_json::from_str(jwk)
+                        .map_err(|_| Error::internal("a stored JWK is not JSON"))?;
+                    (decoding_key(&jwk)?, ed25519_public(&jwk))
+                }
+                None => (
+                    self.open(tenant, row).await?.decoding_key(&row.info.kid)?,
+                    None,
+                ),
             };
-            verifying.insert(row.info.kid.clone(), (row.info.algorithm, decoding));
+            verifying.insert(row.info.kid.clone(), (row.info.algorithm, decoding, raw));
             if row.info.active {
                 let private = self.open(tenant, row).await?;
+                paseto = private.paseto_secret();
                 signing = Some((
                     row.info.kid.clone(),
                     row.info.algorithm,
@@ -256,6 +264,7 @@ impl SigningKeys {
         let signing = signing.ok_or_else(|| Error::unavailable("the tenant has no signing key"))?;
         let keys = Arc::new(TenantKeys {
             signing,
+            paseto,
             verifying,
             loaded: self.clock.now(),
         });

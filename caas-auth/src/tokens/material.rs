@@ -146,6 +146,18 @@ impl Private {
         })
     }
 
+    /// The PASETO v4.public secret key (Ed25519 seed ‖ public key); only
+    /// for EdDSA keys.
+    pub(crate) fn paseto_secret(&self) -> Option<Zeroizing<Vec<u8>>> {
+        (self.algorithm == SigningAlgorithm::EdDSA).then(|| {
+            let key = ed25519_dalek::SigningKey::from_bytes(&self.bytes);
+            let mut both = Zeroizing::new(Vec::with_capacity(64));
+            both.extend_from_slice(&self.bytes[..]);
+            both.extend_from_slice(&key.verifying_key().to_bytes());
+            both
+        })
+    }
+
     /// The key jsonwebtoken verifies with.
     pub(crate) fn decoding_key(&self, kid: &str) -> Result<DecodingKey> {
         match self.public_jwk(kid)? {
@@ -168,4 +180,13 @@ pub(crate) fn decoding_key(jwk: &serde_json::Value) -> Result<DecodingKey> {
         _ => return Err(Error::internal("a stored JWK has an unknown key type")),
     };
     key.map_err(|e| Error::internal(format!("a stored JWK is invalid: {e}")))
+}
+
+/// The raw Ed25519 public key of a public JWK (`OKP`/`Ed25519`), for PASETO.
+pub(crate) fn ed25519_public(jwk: &serde_json::Value) -> Option<[u8; 32]> {
+    if jwk.get("crv")?.as_str()? != "Ed25519" {
+        return None;
+    }
+    let x = B64.decode(jwk.get("x")?.as_str()?).ok()?;
+    x.try_into().ok()
 }

@@ -9,10 +9,15 @@ use std::time::Duration;
 
 use caas_core::{Error, PrincipalKind, Result, SharedClock, Tenant, Timestamp, new_id};
 use jsonwebtoken::{Header, Validation};
+use pasetors::Public;
+use pasetors::keys::{AsymmetricPublicKey, AsymmetricSecretKey};
+use pasetors::token::UntrustedToken;
+use pasetors::version4::{PublicToken, V4};
 
 use super::claims::{Audience, Claims};
 use super::keys::SigningKeys;
 use super::material::SigningAlgorithm;
+use super::paseto;
 use crate::revocation::Revocations;
 
 /// The longest token accepted, in bytes.
@@ -73,6 +78,17 @@ impl TokenConfig {
     pub fn overlap(&self) -> Duration {
         self.max_ttl + self.leeway
     }
+}
+
+/// The format of an access token.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenFormat {
+    /// A JWT (JWS compact serialization; the default).
+    #[default]
+    Jwt,
+    /// A PASETO v4.public token (EdDSA keys only).
+    Paseto,
 }
 
 /// What a token says about its holder.
@@ -184,15 +200,7 @@ impl TokenService {
         )
     }
 
-    /// Signs an access token for `request` in `tenant`.
-    pub async fn issue(&self, tenant: &Tenant, request: &TokenRequest) -> Result<IssuedToken> {
-        let keys = self.keys.signer(&tenant.id).await?;
-        let (kid, algorithm, key, _) = &keys.signing;
-        if *algorithm == SigningAlgorithm::HS256 && !self.config.dangerous_allow_hs256 {
-            return Err(Error::unavailable(
-                "the tenant's signing key is HS256 but HS256 is not allowed",
-            ));
-        }
+    fn claims_for(&self, tenant: &Tenant, request: &TokenRequest) -> Claims {
         let now = self.clock.now().as_secs();
         let ttl = request
             .ttl
@@ -203,7 +211,7 @@ impl TokenService {
         } else {
             request.audience.clone()
         };
-        let claims = Claims {
+        Claims {
             iss: self.issuer(tenant),
             sub: request.subject.clone(),
             aud: Audience(audience),
@@ -218,7 +226,32 @@ impl TokenService {
             kind: request.kind,
             amr: request.amr.clone(),
             auth_time: request.auth_time.map(Timestamp::as_secs),
-        };
+        }
+    }
+
+    /// Signs an access token for `request` in `tenant`, in `format`.
+    pub async fn issue_as(
+        &self,
+        tenant: &Tenant,
+        request: &TokenRequest,
+        format: TokenFormat,
+    ) -> Result<IssuedToken> {
+        match format {
+            TokenFormat::Jwt => self.issue(tenant, request).await,
+            TokenFormat::Paseto => self.issue_paseto(tenant, request).await,
+        }
+    }
+
+    /// Signs a JWT access token for `request` in `tenant`.
+    pub async fn issue(&self, tenant: &Tenant, request: &TokenRequest) -> Result<IssuedToken> {
+        let keys = self.keys.signer(&tenant.id).await?;
+        let (kid, algorithm, key, _) = &keys.signing;
+        if *algorithm == SigningAlgorithm::HS256 && !self.config.dangerous_allow_hs256 {
+            return Err(Error::unavailable(
+                "the tenant's signing key is HS256 but HS256 is not allowed",
+            ));
+        }
+        let claims = self.claims_for(tenant, request);
         let mut header = Header::new(algorithm.jwt());
         header.kid = Some(kid.clone());
         let token = jsonwebtoken::encode(&header, &claims, key)
@@ -230,19 +263,78 @@ impl TokenService {
         })
     }
 
-    /// Verifies `token` for `tenant` (the request's resolved tenant) and
-    /// `audience`. Every failure is 401 `invalid_token` with a reason.
+    /// Signs a PASETO v4.public access token (the tenant's key must be
+    /// EdDSA): the same claims, `exp`/`nbf`/`iat` as RFC 3339 times, the
+    /// key id in the footer (`{"kid": …}`).
+    pub async fn issue_paseto(
+        &self,
+        tenant: &Tenant,
+        request: &TokenRequest,
+    ) -> Result<IssuedToken> {
+        let keys = self.keys.signer(&tenant.id).await?;
+        let kid = &keys.signing.0;
+        let secret = keys.paseto.as_ref().ok_or_else(|| {
+            Error::unavailable("PASETO v4.public tokens need an EdDSA signing key")
+        })?;
+        let secret = AsymmetricSecretKey::<V4>::from(secret)
+            .map_err(|_| Error::internal("a signing key is not an Ed25519 key"))?;
+        let claims = self.claims_for(tenant, request);
+        let payload = paseto::payload(&claims)?;
+        let footer = serde_json::json!({ "kid": kid }).to_string();
+        let token = PublicToken::sign(&secret, payload.as_bytes(), Some(footer.as_bytes()), None)
+            .map_err(|e| Error::internal(format!("cannot sign a PASETO token: {e:?}")))?;
+        Ok(IssuedToken {
+            token,
+            claims,
+            kid: kid.clone(),
+        })
+    }
+
+    /// Verifies `token` (a JWT, or a PASETO v4.public token) for `tenant`
+    /// (the request's resolved tenant) and `audience`. Every failure is 401
+    /// `invalid_token` with a reason.
     pub async fn verify(&self, token: &str, tenant: &Tenant, audience: &str) -> Result<Claims> {
         if token.len() > MAX_TOKEN {
             return Err(invalid("the token is too long"));
         }
+        let claims = if token.starts_with(PublicToken::HEADER) {
+            self.decode_paseto(token, tenant).await?
+        } else {
+            self.decode_jwt(token, tenant).await?
+        };
+        self.check(claims, tenant, audience).await
+    }
+
+    async fn decode_paseto(&self, token: &str, tenant: &Tenant) -> Result<Claims> {
+        let untrusted = UntrustedToken::<Public, V4>::try_from(token)
+            .map_err(|_| invalid("the token is malformed"))?;
+        let footer: serde_json::Value = serde_json::from_slice(untrusted.untrusted_footer())
+            .map_err(|_| invalid("the token names no signing key (`kid` footer)"))?;
+        let kid = footer
+            .get("kid")
+            .and_then(|k| k.as_str())
+            .ok_or_else(|| invalid("the token names no signing key (`kid` footer)"))?;
+        let (_, _, raw) = self
+            .keys
+            .verifier(&tenant.id, kid)
+            .await?
+            .ok_or_else(|| invalid("the token's signing key is unknown to this tenant"))?;
+        let raw = raw.ok_or_else(|| invalid("the token's algorithm is not allowed for its key"))?;
+        let public = AsymmetricPublicKey::<V4>::from(&raw)
+            .map_err(|_| Error::internal("a stored Ed25519 key is invalid"))?;
+        let trusted = PublicToken::verify(&public, &untrusted, None, None)
+            .map_err(|_| invalid("the token's signature does not verify"))?;
+        paseto::claims(trusted.payload()).map_err(|_| invalid("the token is malformed"))
+    }
+
+    async fn decode_jwt(&self, token: &str, tenant: &Tenant) -> Result<Claims> {
         // `alg: none` and unknown algorithms fail here.
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| invalid("the token is malformed or uses an unsupported algorithm"))?;
         let kid = header
             .kid
             .ok_or_else(|| invalid("the token names no signing key (`kid`)"))?;
-        let (algorithm, key) = self
+        let (algorithm, key, _) = self
             .keys
             .verifier(&tenant.id, &kid)
             .await?
@@ -254,7 +346,7 @@ impl TokenService {
             return Err(invalid("the token's algorithm is not allowed for its key"));
         }
         let mut validation = Validation::new(algorithm.jwt());
-        // Time and audience are checked below, on the service's clock.
+        // Time and audience are checked in `check`, on the service's clock.
         validation.validate_exp = false;
         validation.validate_nbf = false;
         validation.validate_aud = false;
@@ -271,6 +363,11 @@ impl TokenService {
                 _ => invalid("the token is malformed"),
             })?
             .claims;
+        Ok(claims)
+    }
+
+    /// The checks after the signature: time, issuer, audience, tenant, revocation.
+    async fn check(&self, claims: Claims, tenant: &Tenant, audience: &str) -> Result<Claims> {
         let now = self.clock.now().as_secs();
         let leeway = secs(self.config.leeway);
         if now >= claims.exp.saturating_add(leeway) {

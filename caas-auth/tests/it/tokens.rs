@@ -23,6 +23,7 @@ caas_core::backend_tests! {
         a_token_passes_every_check_and_each_failure_is_refused,
         rotation_keeps_old_tokens_valid_through_the_overlap,
         algorithms_and_sealed_keys,
+        paseto_tokens_pass_the_same_checks,
     ],
 }
 
@@ -340,4 +341,68 @@ async fn algorithms_and_sealed_keys(b: &Backend) {
     let stranger = signing_keys(b, es, MasterKey::generate());
     let svc2 = service(b, stranger, b.shared_clock(), TokenConfig::default());
     assert!(svc2.issue(&t, &user("s")).await.is_err());
+}
+
+async fn paseto_tokens_pass_the_same_checks(b: &Backend) {
+    let (t, other) = (tenant(b, "acme").await, tenant(b, "umbrella").await);
+    let keys = signing_keys(b, KeyPolicy::default(), MasterKey::generate());
+    let svc = service(b, keys.clone(), b.shared_clock(), TokenConfig::default());
+    let issued = svc
+        .issue_as(&t, &user("s-1"), caas_auth::tokens::TokenFormat::Paseto)
+        .await
+        .unwrap();
+    assert!(issued.token.starts_with("v4.public."), "{}", issued.token);
+    let claims = svc.verify(&issued.token, &t, "caas").await.unwrap();
+    assert_eq!(claims, issued.claims);
+    // The footer names the key; the times are RFC 3339 in the payload.
+    let (_, footer) = issued.token.rsplit_once('.').unwrap();
+    let footer: serde_json::Value = serde_json::from_slice(&B64.decode(footer).unwrap()).unwrap();
+    assert_eq!(footer["kid"], issued.kid.as_str());
+    let body = issued
+        .token
+        .trim_start_matches("v4.public.")
+        .split('.')
+        .next()
+        .unwrap();
+    let body = B64.decode(body).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&body[..body.len() - 64]).unwrap();
+    assert!(json["exp"].as_str().unwrap().ends_with('Z'), "{json}");
+    // Tampering, another tenant, audience, expiry, revocation: refused.
+    let mut tampered = issued.token.clone();
+    let at = 30;
+    let swap = if &tampered[at..=at] == "A" { "B" } else { "A" };
+    tampered.replace_range(at..=at, swap);
+    assert_eq!(
+        svc.verify(&tampered, &t, "caas").await.unwrap_err().code(),
+        "invalid_token"
+    );
+    refused(
+        &svc,
+        &issued.token,
+        &other,
+        "caas",
+        "unknown to this tenant",
+    )
+    .await;
+    refused(&svc, &issued.token, &t, "billing", "audience").await;
+    svc.revocations()
+        .revoke(&t.id, Revoked::Token(&claims.jti))
+        .await
+        .unwrap();
+    refused(&svc, &issued.token, &t, "caas", "revoked").await;
+    let fresh = svc
+        .issue_as(&t, &user("s-2"), caas_auth::tokens::TokenFormat::Paseto)
+        .await
+        .unwrap();
+    b.clock.advance(Duration::from_secs(900 + 31));
+    refused(&svc, &fresh.token, &t, "caas", "expired").await;
+    // An ES256 tenant cannot sign PASETO v4.public.
+    keys.rotate(&t.id, Some(SigningAlgorithm::ES256))
+        .await
+        .unwrap();
+    let e = svc
+        .issue_as(&t, &user("s"), caas_auth::tokens::TokenFormat::Paseto)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("EdDSA"), "{e}");
 }
