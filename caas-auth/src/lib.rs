@@ -1,6 +1,6 @@
 //! Authentication for CAAS.
 //!
-//! Built so far (issue 5, in progress): [`users`] (per-tenant users, email
+//! [`users`] (per-tenant users, email
 //! and username unique case-insensitively), [`password`] (argon2id with
 //! rehash on login, the password policy with a shipped common-password
 //! list), [`tokens`] (per-tenant signing keys sealed with the tenant's data
@@ -12,8 +12,9 @@
 //! and [`lockout`], composed by [`Auth`] into the login (with the MFA
 //! challenge and trusted devices), refresh, logout, guest and API-key
 //! flows, and [`TokenAuthenticator`] / [`ApiKeyAuthenticator`] for the
-//! gateway. Access tokens are JWTs or PASETO v4.public tokens. Still to
-//! come: RS256; then the OAuth2/OIDC provider (issue 6).
+//! gateway. Access tokens are JWTs (EdDSA by default; ES256, RS256; HS256
+//! only when dangerously allowed) or PASETO v4.public tokens. The OAuth2 /
+//! OIDC provider comes with issue 6.
 //!
 //! It depends on `caas-crypto` and `caas-core`; see DESIGN.md.
 

@@ -15,6 +15,9 @@ pub enum SigningAlgorithm {
     EdDSA,
     /// ECDSA on P-256 with SHA-256.
     ES256,
+    /// RSASSA-PKCS1-v1_5 with SHA-256, 2048-bit keys (for clients that
+    /// know nothing newer).
+    RS256,
     /// HMAC-SHA-256 with a shared secret: only through
     /// [`TokenConfig::dangerous_allow_hs256`](super::TokenConfig), never
     /// published in the JWKS — anyone who can verify can also forge.
@@ -27,6 +30,7 @@ impl SigningAlgorithm {
         match self {
             SigningAlgorithm::EdDSA => "EdDSA",
             SigningAlgorithm::ES256 => "ES256",
+            SigningAlgorithm::RS256 => "RS256",
             SigningAlgorithm::HS256 => "HS256",
         }
     }
@@ -36,9 +40,10 @@ impl SigningAlgorithm {
         match s {
             "EdDSA" => Ok(SigningAlgorithm::EdDSA),
             "ES256" => Ok(SigningAlgorithm::ES256),
+            "RS256" => Ok(SigningAlgorithm::RS256),
             "HS256" => Ok(SigningAlgorithm::HS256),
             other => Err(Error::invalid_input(format!(
-                "`{}` is not a signing algorithm (EdDSA, ES256, HS256)",
+                "`{}` is not a signing algorithm (EdDSA, ES256, RS256, HS256)",
                 other.chars().take(16).collect::<String>()
             ))
             .with_field("algorithm")),
@@ -49,6 +54,7 @@ impl SigningAlgorithm {
         match self {
             SigningAlgorithm::EdDSA => Algorithm::EdDSA,
             SigningAlgorithm::ES256 => Algorithm::ES256,
+            SigningAlgorithm::RS256 => Algorithm::RS256,
             SigningAlgorithm::HS256 => Algorithm::HS256,
         }
     }
@@ -60,18 +66,36 @@ const ED25519_PKCS8_PREFIX: [u8; 16] = [
     0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ];
 
-/// A private key (secret; zeroized on drop): Ed25519 seed, P-256 scalar, or
-/// HMAC secret, each 32 bytes.
+/// A private key (secret; zeroized on drop): Ed25519 seed, P-256 scalar or
+/// HMAC secret (32 bytes each), or an RSA key (PKCS#1 DER).
 pub(crate) struct Private {
     pub(crate) algorithm: SigningAlgorithm,
-    pub(crate) bytes: Zeroizing<[u8; 32]>,
+    pub(crate) bytes: Zeroizing<Vec<u8>>,
+}
+
+fn seed(bytes: &[u8]) -> Result<[u8; 32]> {
+    bytes
+        .try_into()
+        .map_err(|_| Error::internal("a stored signing key has the wrong length"))
 }
 
 impl Private {
     /// A new random key.
     pub(crate) fn generate(algorithm: SigningAlgorithm) -> Result<Self> {
+        if algorithm == SigningAlgorithm::RS256 {
+            use rsa::pkcs1::EncodeRsaPrivateKey;
+            let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048)
+                .map_err(|e| Error::internal(format!("cannot make an RSA key: {e}")))?;
+            let der = key
+                .to_pkcs1_der()
+                .map_err(|_| Error::internal("cannot encode an RSA key"))?;
+            return Ok(Private {
+                algorithm,
+                bytes: Zeroizing::new(der.as_bytes().to_vec()),
+            });
+        }
         loop {
-            let mut bytes = Zeroizing::new([0u8; 32]);
+            let mut bytes = Zeroizing::new(vec![0u8; 32]);
             rand::fill(&mut bytes[..]);
             // A P-256 scalar must be below the group order; retry otherwise
             // (probability about 2^-32).
@@ -83,14 +107,14 @@ impl Private {
         }
     }
 
-    /// The key from its 32 stored bytes.
+    /// The key from its stored bytes.
     pub(crate) fn from_bytes(algorithm: SigningAlgorithm, bytes: &[u8]) -> Result<Self> {
-        let bytes: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| Error::internal("a stored signing key has the wrong length"))?;
+        if algorithm != SigningAlgorithm::RS256 && bytes.len() != 32 {
+            return Err(Error::internal("a stored signing key has the wrong length"));
+        }
         Ok(Private {
             algorithm,
-            bytes: Zeroizing::new(bytes),
+            bytes: Zeroizing::new(bytes.to_vec()),
         })
     }
 
@@ -103,6 +127,7 @@ impl Private {
                 der.extend_from_slice(&self.bytes[..]);
                 Ok(EncodingKey::from_ed_der(&der))
             }
+            SigningAlgorithm::RS256 => Ok(EncodingKey::from_rsa_der(&self.bytes)),
             SigningAlgorithm::ES256 => {
                 use p256::pkcs8::EncodePrivateKey;
                 let key = p256::SecretKey::from_slice(&self.bytes[..])
@@ -121,7 +146,7 @@ impl Private {
     pub(crate) fn public_jwk(&self, kid: &str) -> Result<Option<serde_json::Value>> {
         Ok(match self.algorithm {
             SigningAlgorithm::EdDSA => {
-                let key = ed25519_dalek::SigningKey::from_bytes(&self.bytes);
+                let key = ed25519_dalek::SigningKey::from_bytes(&seed(&self.bytes)?);
                 Some(serde_json::json!({
                     "kty": "OKP", "crv": "Ed25519",
                     "x": B64.encode(key.verifying_key().to_bytes()),
@@ -142,6 +167,18 @@ impl Private {
                     "kid": kid, "alg": "ES256", "use": "sig",
                 }))
             }
+            SigningAlgorithm::RS256 => {
+                use rsa::pkcs1::DecodeRsaPrivateKey;
+                use rsa::traits::PublicKeyParts;
+                let key = rsa::RsaPrivateKey::from_pkcs1_der(&self.bytes)
+                    .map_err(|_| Error::internal("a stored RSA key is invalid"))?;
+                Some(serde_json::json!({
+                    "kty": "RSA",
+                    "n": B64.encode(key.n().to_bytes_be()),
+                    "e": B64.encode(key.e().to_bytes_be()),
+                    "kid": kid, "alg": "RS256", "use": "sig",
+                }))
+            }
             SigningAlgorithm::HS256 => None,
         })
     }
@@ -149,8 +186,11 @@ impl Private {
     /// The PASETO v4.public secret key (Ed25519 seed ‖ public key); only
     /// for EdDSA keys.
     pub(crate) fn paseto_secret(&self) -> Option<Zeroizing<Vec<u8>>> {
-        (self.algorithm == SigningAlgorithm::EdDSA).then(|| {
-            let key = ed25519_dalek::SigningKey::from_bytes(&self.bytes);
+        let seed = seed(&self.bytes)
+            .ok()
+            .filter(|_| self.algorithm == SigningAlgorithm::EdDSA)?;
+        Some({
+            let key = ed25519_dalek::SigningKey::from_bytes(&seed);
             let mut both = Zeroizing::new(Vec::with_capacity(64));
             both.extend_from_slice(&self.bytes[..]);
             both.extend_from_slice(&key.verifying_key().to_bytes());
@@ -177,6 +217,7 @@ pub(crate) fn decoding_key(jwk: &serde_json::Value) -> Result<DecodingKey> {
     let key = match field("kty")? {
         "OKP" => DecodingKey::from_ed_components(field("x")?),
         "EC" => DecodingKey::from_ec_components(field("x")?, field("y")?),
+        "RSA" => DecodingKey::from_rsa_components(field("n")?, field("e")?),
         _ => return Err(Error::internal("a stored JWK has an unknown key type")),
     };
     key.map_err(|e| Error::internal(format!("a stored JWK is invalid: {e}")))

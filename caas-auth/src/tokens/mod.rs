@@ -1,5 +1,5 @@
 //! Access tokens: JWT signed with per-tenant keys ([`SigningKeys`], EdDSA by
-//! default, ES256 available, HS256 only when dangerously allowed) or PASETO
+//! default, ES256 and RS256 available, HS256 only when dangerously allowed) or PASETO
 //! v4.public (EdDSA keys), issued and verified by [`TokenService`], with the
 //! claims in [`Claims`].
 

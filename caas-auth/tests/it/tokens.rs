@@ -308,6 +308,29 @@ async fn algorithms_and_sealed_keys(b: &Backend) {
         ),
         (Some("EC"), Some("P-256"))
     );
+    // RS256 for clients that know nothing newer.
+    keys_es
+        .rotate(&t.id, Some(SigningAlgorithm::RS256))
+        .await
+        .unwrap();
+    let rs = svc.issue(&t, &user("s")).await.unwrap();
+    svc.verify(&rs.token, &t, "caas").await.unwrap();
+    let jwks = keys_es.jwks(&t.id).await.unwrap();
+    let rsa = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == rs.kid.as_str())
+        .unwrap();
+    assert_eq!(
+        (rsa["kty"].as_str(), rsa["alg"].as_str()),
+        (Some("RSA"), Some("RS256"))
+    );
+    assert_eq!(
+        B64.decode(rsa["n"].as_str().unwrap()).unwrap().len(),
+        256,
+        "2048-bit modulus"
+    );
     // HS256 needs the dangerous switch and is never published.
     keys_es
         .rotate(&t.id, Some(SigningAlgorithm::HS256))
