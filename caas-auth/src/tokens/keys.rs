@@ -229,10 +229,15 @@ impl SigningKeys {
         if !rows.iter().any(|r| r.info.active) {
             // First use: make the tenant's first key (a concurrent first use
             // loses the race on the unique index and reads the winner's).
-            let _ = self.create(tenant, self.policy.algorithm, None).await;
+            let created = self.create(tenant, self.policy.algorithm, None).await;
             let mut tx = self.db.tenant_tx(tenant).await?;
             rows = self.rows(&mut tx, tenant).await?;
             tx.commit().await?;
+            if let Err(e) = created
+                && !rows.iter().any(|r| r.info.active)
+            {
+                return Err(e);
+            }
         }
         let mut signing = None;
         let mut paseto = None;

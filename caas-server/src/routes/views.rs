@@ -67,6 +67,31 @@ impl PageParams {
     }
 }
 
+impl PageParams {
+    /// `after` as an id (400 naming `after` otherwise).
+    pub fn after_id(&self) -> caas_core::Result<Option<uuid::Uuid>> {
+        self.after
+            .as_deref()
+            .map(|a| {
+                a.parse::<uuid::Uuid>().map_err(|_| {
+                    caas_core::Error::invalid_input("`after` is not an id").with_field("after")
+                })
+            })
+            .transpose()
+    }
+}
+
+impl<T: ToSchema> ListResponse<T> {
+    /// A page of `items` fetched with `limit`: a full page has a cursor (the
+    /// last item's id).
+    pub fn paged(items: Vec<T>, limit: u32, id: impl Fn(&T) -> String) -> Self {
+        let next_after = (items.len() == limit as usize)
+            .then(|| items.last().map(&id))
+            .flatten();
+        ListResponse { items, next_after }
+    }
+}
+
 /// A page of items and the cursor of the next page.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ListResponse<T: ToSchema> {

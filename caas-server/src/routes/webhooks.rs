@@ -98,23 +98,14 @@ pub async fn list(
     Query(params): Query<PageParams>,
 ) -> Result<Json<ListResponse<Webhook>>, Problem> {
     let limit = params.limit()?;
-    let after = params
-        .after
-        .as_deref()
-        .map(|a| {
-            a.parse::<Uuid>()
-                .map_err(|_| Error::invalid_input("`after` is not an id").with_field("after"))
-        })
-        .transpose()?;
     let items = state
         .webhooks
         .store
-        .list(&access.tenant.id, after, limit)
+        .list(&access.tenant.id, params.after_id()?, limit)
         .await?;
-    let next_after = (items.len() == limit as usize)
-        .then(|| items.last().map(|w| w.id.to_string()))
-        .flatten();
-    Ok(Json(ListResponse { items, next_after }))
+    Ok(Json(ListResponse::paged(items, limit, |w| {
+        w.id.to_string()
+    })))
 }
 
 /// One webhook.

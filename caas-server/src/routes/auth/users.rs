@@ -107,27 +107,16 @@ pub async fn list(
     Query(params): Query<PageParams>,
 ) -> Result<Json<ListResponse<UserView>>, Problem> {
     let limit = params.limit()?;
-    let after = params
-        .after
-        .as_deref()
-        .map(|a| {
-            a.parse::<Uuid>()
-                .map_err(|_| Error::invalid_input("`after` is not a user id").with_field("after"))
-        })
-        .transpose()?;
     let users = state
         .auth
         .parts()
         .users
-        .list(&access.tenant.id, after, limit)
+        .list(&access.tenant.id, params.after_id()?, limit)
         .await?;
-    let next_after = (users.len() == limit as usize)
-        .then(|| users.last().map(|u| u.id.to_string()))
-        .flatten();
-    Ok(Json(ListResponse {
-        items: users.into_iter().map(UserView::from).collect(),
-        next_after,
-    }))
+    let views = users.into_iter().map(UserView::from).collect();
+    Ok(Json(ListResponse::paged(views, limit, |u: &UserView| {
+        u.id.clone()
+    })))
 }
 
 /// Create a user.
@@ -199,6 +188,13 @@ pub async fn patch(
         .as_deref()
         .map(str::parse::<UserStatus>)
         .transpose()?;
+    // Every check before any change: bad input changes nothing.
+    if let Some(password) = &body.password {
+        let email = body.email.as_deref().or(current.email.as_deref());
+        let username = body.username.as_deref().or(current.username.as_deref());
+        let ids: Vec<&str> = [email, username].into_iter().flatten().collect();
+        state.auth.parts().policy.check(password.expose(), &ids)?;
+    }
     let update = UserUpdate {
         email: body.email,
         username: body.username,

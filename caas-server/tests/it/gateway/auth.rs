@@ -545,6 +545,16 @@ async fn mfa_api_keys_tickets_and_user_admin(stack: Stack) {
         403
     );
     let path = format!("/v1/users/{}", ana["id"].as_str().unwrap());
+    // A weak password in a change refuses the whole change.
+    let r = bearer(&gw, &slug, &boss_token, Method::PATCH, &path)
+        .json(&json!({ "status": "locked", "password": "password1" }))
+        .go()
+        .await;
+    assert_eq!(r.status(), 400);
+    let unchanged = bearer(&gw, &slug, &boss_token, Method::GET, &path)
+        .value()
+        .await;
+    assert_eq!(unchanged["status"], "active");
     let r = bearer(&gw, &slug, &boss_token, Method::PATCH, &path)
         .json(&json!({ "status": "locked", "reset_mfa": true }))
         .go()
