@@ -6,17 +6,12 @@
 //!
 //! Run: `cargo run -p caas-examples --example e2e_chat`
 //!
-//! Users log in with caas-auth once it exists; until then this example plugs
-//! a demo authenticator into the gateway's authentication seam
-//! (`Bearer demo:<user>` is that user of the request's tenant).
-
-use std::sync::Arc;
+//! Alice and Bob sign up and log in (the tenant allows sign-up); their access
+//! tokens authorize the key and mailbox routes.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use caas_core::{
-    AuthContext, Authenticator, Clock, Credential, Principal, PrincipalKind, SystemClock,
-};
+use caas_core::{Clock, SystemClock};
 use caas_crypto::e2e::wire::{Message, PrekeyMessage};
 use caas_crypto::e2e::{
     Device, IdentityKey, IdentityKeyPair, OneTimePrekey, PrekeyBundle, PrekeyPolicy, RandomKeys,
@@ -30,40 +25,14 @@ const ADMIN_KEY: &str = "caas_admin_example-key-0123456789abcdef";
 
 type Fallible<T> = Result<T, Box<dyn std::error::Error>>;
 
-/// `Bearer demo:<user>`: a user of the request's tenant (a stand-in for caas-auth).
-#[derive(Debug)]
-struct DemoUsers;
-
-#[async_trait::async_trait]
-impl Authenticator for DemoUsers {
-    fn name(&self) -> &'static str {
-        "demo_users"
-    }
-
-    async fn authenticate(
-        &self,
-        credential: &Credential,
-        ctx: AuthContext<'_>,
-    ) -> caas_core::Result<Option<Principal>> {
-        let Some(user) = credential.secret().strip_prefix("demo:") else {
-            return Ok(None);
-        };
-        let tenant = ctx
-            .tenant
-            .ok_or_else(|| caas_core::Error::invalid_token("demo users belong to a tenant"))?;
-        Ok(Some(Principal::new(
-            user,
-            Some(tenant.id),
-            PrincipalKind::User,
-        )))
-    }
-}
-
 /// A user of tenant `acme` talking to the server.
 struct Client {
     http: reqwest::Client,
     base: String,
     user: &'static str,
+    /// The user's id (the `sub` of the token), as others address them.
+    id: String,
+    token: String,
     device_id: &'static str,
     device: Device,
 }
@@ -72,7 +41,7 @@ impl Client {
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.http
             .request(method, format!("{}{path}", self.base))
-            .bearer_auth(format!("demo:{}", self.user))
+            .bearer_auth(&self.token)
             .header("x-tenant-id", "acme")
     }
 
@@ -165,6 +134,34 @@ fn bundle(v: &Value) -> Fallible<PrekeyBundle> {
     })
 }
 
+/// Signs `user` up and logs in; returns (user id, access token).
+async fn sign_up(http: &reqwest::Client, base: &str, user: &str) -> Fallible<(String, String)> {
+    let email = format!("{user}@example.com");
+    let password = format!("{user}-plays-kamen-skarje-papir");
+    let created: Value = http
+        .post(format!("{base}/v1/auth/register"))
+        .header("x-tenant-id", "acme")
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let tokens: Value = http
+        .post(format!("{base}/v1/auth/login"))
+        .header("x-tenant-id", "acme")
+        .json(&json!({ "login": email, "password": password }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let id = created["id"].as_str().ok_or("no user id")?.to_owned();
+    let token = tokens["access_token"]
+        .as_str()
+        .ok_or("no access token")?
+        .to_owned();
+    Ok((id, token))
+}
+
 #[tokio::main]
 async fn main() -> Fallible<()> {
     let config = ServeConfig {
@@ -173,9 +170,7 @@ async fn main() -> Fallible<()> {
         admin_key: Some(ADMIN_KEY.into()),
         ..ServeConfig::default()
     };
-    let mut server = Server::bind(config).await?;
-    let state = server.state_mut();
-    state.authenticators = state.authenticators.clone().with(Arc::new(DemoUsers));
+    let server = Server::bind(config).await?;
     let base = format!("http://{}", server.local_addr());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(server.run(async move {
@@ -188,16 +183,22 @@ async fn main() -> Fallible<()> {
     let r = http
         .post(format!("{base}/v1/admin/tenants"))
         .bearer_auth(ADMIN_KEY)
-        .json(&json!({ "slug": "acme", "name": "Acme Inc." }))
+        .json(&json!({ "slug": "acme", "name": "Acme Inc.",
+                       "settings": { "extensions": { "auth": { "allow_registration": true } } } }))
         .send()
         .await?;
-    println!("2. created tenant acme → {}", r.status());
+    println!("2. created tenant acme (sign-up allowed) → {}", r.status());
+    let (alice_id, alice_token) = sign_up(&http, &base, "alice").await?;
+    let (bob_id, bob_token) = sign_up(&http, &base, "bob").await?;
+    println!("   alice and bob signed up and logged in");
 
     let now = SystemClock.now();
     let mut alice = Client {
         http: http.clone(),
         base: base.clone(),
         user: "alice",
+        id: alice_id,
+        token: alice_token,
         device_id: "phone",
         device: Device::new(IdentityKeyPair::generate(), now),
     };
@@ -205,6 +206,8 @@ async fn main() -> Fallible<()> {
         http,
         base,
         user: "bob",
+        id: bob_id,
+        token: bob_token,
         device_id: "laptop",
         device: Device::new(IdentityKeyPair::generate(), now),
     };
@@ -214,7 +217,10 @@ async fn main() -> Fallible<()> {
 
     println!("4. Alice fetches Bob's bundles and starts a session (X3DH)");
     let bundles: Value = alice
-        .request(reqwest::Method::GET, "/v1/keys/users/bob/bundles")
+        .request(
+            reqwest::Method::GET,
+            &format!("/v1/keys/users/{}/bundles", bob.id),
+        )
         .send()
         .await?
         .json()
@@ -233,7 +239,7 @@ async fn main() -> Fallible<()> {
         b"Hi Bob! Kamen, skarje, papir?",
         &mut RandomKeys,
     )?;
-    alice.send("bob", "laptop", &first.to_bytes()).await?;
+    alice.send(&bob.id, "laptop", &first.to_bytes()).await?;
 
     println!("5. Bob reads his inbox, accepts the session and replies");
     let mut bob_session = None;
@@ -245,8 +251,12 @@ async fn main() -> Fallible<()> {
     }
     let (mut bob_session, alice_identity) = bob_session.ok_or("Bob got no message")?;
     let (header, ciphertext) = bob_session.encrypt(b"Papir! (paper covers rock)")?;
-    bob.send("alice", "phone", &Message { header, ciphertext }.to_bytes())
-        .await?;
+    bob.send(
+        &alice.id,
+        "phone",
+        &Message { header, ciphertext }.to_bytes(),
+    )
+    .await?;
 
     println!("6. Alice reads the reply");
     for ciphertext in alice.receive().await? {
@@ -258,15 +268,15 @@ async fn main() -> Fallible<()> {
     println!("7. both compare the safety number out of band");
     let alice_view = safety::safety_number(
         &alice.device.identity().public().to_bytes(),
-        b"alice",
+        alice.id.as_bytes(),
         &bob_bundle.identity.to_bytes(),
-        b"bob",
+        bob.id.as_bytes(),
     );
     let bob_view = safety::safety_number(
         &bob.device.identity().public().to_bytes(),
-        b"bob",
+        bob.id.as_bytes(),
         &alice_identity.to_bytes(),
-        b"alice",
+        alice.id.as_bytes(),
     );
     println!("   Alice sees {}", safety::display(&alice_view));
     println!("   Bob sees   {}", safety::display(&bob_view));
