@@ -14,7 +14,8 @@
 //! flows, and [`TokenAuthenticator`] / [`ApiKeyAuthenticator`] for the
 //! gateway. Access tokens are JWTs (EdDSA by default; ES256, RS256; HS256
 //! only when dangerously allowed) or PASETO v4.public tokens. The OAuth2 /
-//! OIDC provider comes with issue 6.
+//! OIDC provider ([`oauth`], issue 6) is being built: PKCE and the client
+//! registry so far.
 //!
 //! It depends on `caas-crypto` and `caas-core`; see DESIGN.md.
 
@@ -23,6 +24,7 @@ mod authn;
 pub mod lockout;
 pub mod mfa;
 mod migrations;
+pub mod oauth;
 pub mod password;
 pub mod refresh;
 pub mod revocation;

@@ -31,6 +31,11 @@ pub static MIGRATIONS: Migrations = Migrations {
             description: "api keys",
             sql: include_str!("../migrations/sqlite/30005_api_keys.sql"),
         },
+        Migration {
+            version: 30_006,
+            description: "oauth clients",
+            sql: include_str!("../migrations/sqlite/30006_oauth_clients.sql"),
+        },
     ],
     postgres: &[
         Migration {
@@ -57,6 +62,11 @@ pub static MIGRATIONS: Migrations = Migrations {
             version: 30_005,
             description: "api keys (tenant RLS)",
             sql: include_str!("../migrations/postgres/30005_api_keys.sql"),
+        },
+        Migration {
+            version: 30_006,
+            description: "oauth clients (tenant RLS)",
+            sql: include_str!("../migrations/postgres/30006_oauth_clients.sql"),
         },
     ],
 };

@@ -11,6 +11,7 @@ mod api_keys;
 mod flows;
 mod handoff;
 mod mfa;
+mod oauth_clients;
 mod revocation;
 mod sessions;
 mod tokens;
