@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::api_keys::ApiKeys;
 use crate::lockout::Lockout;
 use crate::mfa::{Challenges, MfaStore, Pending, SecondFactor, TrustedDevices};
+use crate::oauth::OAuthClients;
 use crate::password::{PasswordHasher, PasswordPolicy, Verified};
 use crate::refresh::RefreshTokens;
 use crate::revocation::Revoked;
@@ -102,6 +103,8 @@ pub struct AuthParts {
     pub api_keys: ApiKeys,
     /// One-time tickets.
     pub tickets: Tickets,
+    /// OAuth clients.
+    pub clients: OAuthClients,
     /// The clock.
     pub clock: SharedClock,
 }

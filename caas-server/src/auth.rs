@@ -93,6 +93,7 @@ pub fn build(
         mfa: MfaStore::new(db.clone(), keys, clock.clone()),
         challenges: Challenges::new(kv.clone()),
         trusted: TrustedDevices::new(kv),
+        clients: caas_auth::oauth::OAuthClients::new(db.clone(), clock.clone()),
         api_keys: ApiKeys::new(db, clock.clone()),
         tickets: Tickets::new(backends.kv.clone(), caas_auth::tickets::DEFAULT_TTL),
         clock: clock.clone(),

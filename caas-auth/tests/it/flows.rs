@@ -87,6 +87,7 @@ fn auth(b: &Backend, params: HashParams) -> Auth {
         trusted: TrustedDevices::new(b.kv.clone()),
         api_keys: ApiKeys::new(b.sql().clone(), clock.clone()),
         tickets: Tickets::new(b.kv.clone(), std::time::Duration::from_secs(60)),
+        clients: caas_auth::oauth::OAuthClients::new(b.sql().clone(), clock.clone()),
         clock,
     })
 }

@@ -84,6 +84,16 @@ pub fn api() -> OpenApiRouter<AppState> {
             auth::users::patch,
             auth::users::delete
         ))
+        .routes(routes!(
+            auth::oauth_clients::list,
+            auth::oauth_clients::create
+        ))
+        .routes(routes!(
+            auth::oauth_clients::get,
+            auth::oauth_clients::update,
+            auth::oauth_clients::delete
+        ))
+        .routes(routes!(auth::oauth_clients::rotate_secret))
 }
 
 /// The document's header: title, version, security schemes, tags.
@@ -144,6 +154,10 @@ fn base() -> OpenApi {
                 .description(Some(
                     "Users of a tenant: sign-up, login with MFA, tokens, sessions, the JWKS",
                 ))
+                .build(),
+            TagBuilder::new()
+                .name("oauth")
+                .description(Some("The tenant's OAuth 2.0 / OpenID Connect clients"))
                 .build(),
             TagBuilder::new()
                 .name("e2e")

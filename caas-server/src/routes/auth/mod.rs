@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod login;
 pub mod mfa;
+pub mod oauth_clients;
 pub mod sessions;
 pub mod signing_keys;
 pub mod tickets;

@@ -395,7 +395,101 @@ on_both_stacks!(
     failures_are_uniform_then_locked,
     sessions_guests_and_sign_up,
     mfa_api_keys_tickets_and_user_admin,
+    oauth_clients_are_managed_by_tenant_admins,
 );
+
+async fn oauth_clients_are_managed_by_tenant_admins(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, |_| {}).await else {
+        return;
+    };
+    let slug = tenant_with_admin(&gw, json!({})).await;
+    let boss = tokens(&gw, &slug).await;
+    let token = boss["access_token"].as_str().unwrap();
+    let settings = json!({
+        "name": "Web app", "client_type": "confidential",
+        "redirect_uris": ["https://app.example/callback"],
+        "grant_types": ["authorization_code", "refresh_token"],
+    });
+    let r = bearer(&gw, &slug, token, Method::POST, "/v1/oauth/clients")
+        .json(&settings)
+        .go()
+        .await;
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert!(
+        created["client_secret"]
+            .as_str()
+            .unwrap()
+            .starts_with("cs_")
+    );
+    let path = format!("/v1/oauth/clients/{id}");
+    let got = bearer(&gw, &slug, token, Method::GET, &path).value().await;
+    assert!(
+        got.get("client_secret").is_none(),
+        "the secret is shown only once"
+    );
+    assert_eq!(
+        got["redirect_uris"],
+        json!(["https://app.example/callback"])
+    );
+    let mut changed = settings.clone();
+    changed["name"] = json!("Renamed");
+    let updated = bearer(&gw, &slug, token, Method::PUT, &path)
+        .json(&changed)
+        .value()
+        .await;
+    assert_eq!(updated["name"], "Renamed");
+    let rotated = bearer(
+        &gw,
+        &slug,
+        token,
+        Method::POST,
+        &format!("{path}/rotate-secret"),
+    )
+    .value()
+    .await;
+    assert_ne!(rotated["client_secret"], created["client_secret"]);
+    let mut bad = settings.clone();
+    bad["redirect_uris"] = json!(["http://app.example/cb"]);
+    let r = bearer(&gw, &slug, token, Method::POST, "/v1/oauth/clients")
+        .json(&bad)
+        .go()
+        .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["field"], "redirect_uris");
+    assert_eq!(
+        bearer(&gw, &slug, token, Method::GET, "/v1/oauth/clients")
+            .value()
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // Not for ordinary users of the tenant.
+    let id_of_tenant = gw.tenant_id(&slug).await;
+    let r = gw
+        .as_user(&id_of_tenant, &slug, Method::GET, "/v1/oauth/clients")
+        .go()
+        .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        bearer(&gw, &slug, token, Method::DELETE, &path)
+            .go()
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        bearer(&gw, &slug, token, Method::GET, &path)
+            .go()
+            .await
+            .status(),
+        404
+    );
+    gw.stop().await;
+}
 
 async fn mfa_api_keys_tickets_and_user_admin(stack: Stack) {
     let Some(gw) = Gateway::start(stack, |_| {}).await else {

@@ -70,6 +70,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/users/{id}"),
     ("PATCH", "/v1/users/{id}"),
     ("DELETE", "/v1/users/{id}"),
+    ("GET", "/v1/oauth/clients"),
+    ("POST", "/v1/oauth/clients"),
+    ("GET", "/v1/oauth/clients/{id}"),
+    ("PUT", "/v1/oauth/clients/{id}"),
+    ("DELETE", "/v1/oauth/clients/{id}"),
+    ("POST", "/v1/oauth/clients/{id}/rotate-secret"),
 ];
 
 async fn the_openapi_document_is_3_1_and_lists_every_route(stack: Stack) {
