@@ -6,8 +6,6 @@
 
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use caas_core::sql::{FromRow, Row, query};
 use caas_core::{
     Db, Error, Principal, PrincipalKind, Result, SecretString, SharedClock, TenantId, Timestamp,
@@ -15,9 +13,9 @@ use caas_core::{
 };
 use data_encoding::BASE32_NOPAD;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use uuid::Uuid;
+
+use crate::opaque;
 
 /// The prefix of every API key.
 pub const PREFIX: &str = "caas_";
@@ -147,17 +145,11 @@ impl FromRow for KeyRow {
     }
 }
 
-fn digest(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
 /// A fresh prefix (8 base32 characters) and secret (256 bits, base64url).
 fn fresh() -> (String, String) {
     let mut p = [0u8; 5];
     rand::fill(&mut p[..]);
-    let mut s = [0u8; 32];
-    rand::fill(&mut s[..]);
-    (BASE32_NOPAD.encode(&p).to_lowercase(), B64.encode(s))
+    (BASE32_NOPAD.encode(&p).to_lowercase(), opaque::token(""))
 }
 
 /// API keys of every tenant.
@@ -210,7 +202,7 @@ impl ApiKeys {
         .bind(tenant)
         .bind(id)
         .bind(prefix.as_str())
-        .bind(digest(&secret))
+        .bind(opaque::digest(&secret))
         .bind(input.name.trim())
         .bind(owner)
         .bind(serde_json::to_string(&input.scopes)?)
@@ -295,7 +287,7 @@ impl ApiKeys {
         .bind(tenant)
         .bind(id)
         .bind(prefix.as_str())
-        .bind(digest(&secret))
+        .bind(opaque::digest(&secret))
         .bind(self.clock.now())
         .execute(&mut tx)
         .await?;
@@ -353,14 +345,9 @@ impl ApiKeys {
         .bind(prefix)
         .fetch_optional(&mut tx)
         .await?;
-        let presented_hash = digest(secret);
-        // Compare against a dummy when the prefix is unknown: one path, one timing.
-        let (stored, key) = match row {
-            Some(r) => (r.secret_hash, Some(r.key)),
-            None => ("0".repeat(64), None),
-        };
-        let same: bool = stored.as_bytes().ct_eq(presented_hash.as_bytes()).into();
-        let Some(mut key) = key.filter(|_| same) else {
+        // An unknown prefix is compared against a dummy: one path, one timing.
+        let same = opaque::matches(row.as_ref().map(|r| r.secret_hash.as_str()), secret);
+        let Some(mut key) = row.map(|r| r.key).filter(|_| same) else {
             tx.commit().await?;
             return Err(refused());
         };

@@ -25,6 +25,7 @@ pub mod lockout;
 pub mod mfa;
 mod migrations;
 pub mod oauth;
+mod opaque;
 pub mod password;
 pub mod refresh;
 pub mod revocation;

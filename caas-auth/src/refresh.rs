@@ -8,16 +8,14 @@
 
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use caas_core::sql::{FromRow, Row, query};
 use caas_core::{
     Db, Envelope, Error, Result, SecretString, SharedClock, SharedEventBus, TenantId, Timestamp,
     new_id,
 };
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::opaque;
 use crate::sessions::{EndReason, Session, SessionStore};
 
 /// The prefix of every refresh token.
@@ -96,10 +94,6 @@ impl FromRow for Presented {
     }
 }
 
-fn hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
 fn refused(message: &'static str) -> Error {
     Error::invalid_token(message)
 }
@@ -149,9 +143,7 @@ impl RefreshTokens {
         family: Uuid,
         session: &Session,
     ) -> Result<IssuedRefresh> {
-        let mut secret = [0u8; 32];
-        rand::fill(&mut secret[..]);
-        let token = format!("{PREFIX}{}", B64.encode(secret));
+        let token = opaque::token(PREFIX);
         let now = self.clock.now();
         let expires_at = now.saturating_add(self.policy.ttl).min(session.expires_at);
         query(
@@ -159,7 +151,7 @@ impl RefreshTokens {
              VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(tenant)
-        .bind(hash(&token))
+        .bind(opaque::digest(&token))
         .bind(family)
         .bind(now)
         .bind(expires_at)
@@ -180,7 +172,7 @@ impl RefreshTokens {
             return Err(refused("this is not a refresh token"));
         }
         let now = self.clock.now();
-        let digest = hash(presented);
+        let digest = opaque::digest(presented);
         let mut tx = self.db.tenant_tx(tenant).await?;
         let found: Option<Presented> = query(
             "SELECT t.family_id, f.session_id, f.user_id, t.expires_at, t.used_at, f.revoked_at \

@@ -5,12 +5,11 @@
 
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use caas_core::{
     Error, KvKey, Namespace, Principal, Result, SecretString, SharedKvStore, TenantId,
 };
-use sha2::{Digest, Sha256};
+
+use crate::opaque;
 
 /// The prefix of every ticket.
 pub const PREFIX: &str = "caas_tk_";
@@ -26,7 +25,7 @@ pub struct Tickets {
 }
 
 fn key(tenant: &TenantId, ticket: &str) -> Result<KvKey> {
-    let digest = hex::encode(Sha256::digest(ticket.as_bytes()));
+    let digest = opaque::digest(ticket);
     Namespace::Tenant(*tenant).key(&format!("auth:ticket:{digest}"))
 }
 
@@ -46,9 +45,7 @@ impl Tickets {
                 "a ticket is for a principal of its own tenant",
             ));
         }
-        let mut secret = [0u8; 32];
-        rand::fill(&mut secret[..]);
-        let ticket = format!("{PREFIX}{}", B64.encode(secret));
+        let ticket = opaque::token(PREFIX);
         let body = serde_json::to_vec(principal)?;
         self.kv
             .set(&key(tenant, &ticket)?, &body, Some(self.ttl))

@@ -4,12 +4,10 @@
 
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use caas_core::{Error, KvKey, Namespace, Result, SharedKvStore, TenantId};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+use crate::opaque;
 use crate::sessions::Fingerprint;
 
 /// How long a challenge lives.
@@ -37,7 +35,7 @@ pub struct Challenges {
 }
 
 fn keys(tenant: &TenantId, id: &str) -> Result<(KvKey, KvKey)> {
-    let digest = hex::encode(Sha256::digest(id.as_bytes()));
+    let digest = opaque::digest(id);
     let ns = Namespace::Tenant(*tenant);
     Ok((
         ns.key(&format!("auth:mfa:ch:{digest}"))?,
@@ -59,9 +57,7 @@ impl Challenges {
 
     /// Opens a challenge; returns its id (a 256-bit secret).
     pub async fn open(&self, tenant: &TenantId, pending: &Pending) -> Result<String> {
-        let mut bytes = [0u8; 32];
-        rand::fill(&mut bytes[..]);
-        let id = B64.encode(bytes);
+        let id = opaque::token("");
         let (key, _) = keys(tenant, &id)?;
         self.kv
             .set(&key, &serde_json::to_vec(pending)?, Some(CHALLENGE_TTL))

@@ -4,10 +4,9 @@
 
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use caas_core::{KvKey, Namespace, Result, SecretString, SharedKvStore, TenantId};
-use sha2::{Digest, Sha256};
+
+use crate::opaque;
 
 /// The prefix of a trusted-device token.
 const PREFIX: &str = "caas_td_";
@@ -19,7 +18,7 @@ pub struct TrustedDevices {
 }
 
 fn key(tenant: &TenantId, token: &str) -> Result<KvKey> {
-    let digest = hex::encode(Sha256::digest(token.as_bytes()));
+    let digest = opaque::digest(token);
     Namespace::Tenant(*tenant).key(&format!("auth:trusted:{digest}"))
 }
 
@@ -36,9 +35,7 @@ impl TrustedDevices {
         user: &str,
         ttl: Duration,
     ) -> Result<SecretString> {
-        let mut bytes = [0u8; 32];
-        rand::fill(&mut bytes[..]);
-        let token = format!("{PREFIX}{}", B64.encode(bytes));
+        let token = opaque::token(PREFIX);
         self.kv
             .set(&key(tenant, &token)?, user.as_bytes(), Some(ttl))
             .await?;

@@ -3,14 +3,12 @@
 //! only), their grant types, exact redirect URIs, scopes, first-party flag
 //! and token lifetimes — validated on every write.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use caas_core::sql::{FromRow, Row, query};
 use caas_core::{Db, Error, Result, SecretString, SharedClock, TenantId, Timestamp, Tx};
 use data_encoding::BASE32_NOPAD;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
+
+use crate::opaque;
 
 /// Whether a client can keep a secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,14 +202,8 @@ impl FromRow for ClientRow {
     }
 }
 
-fn digest(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
 fn new_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::fill(&mut bytes[..]);
-    format!("cs_{}", B64.encode(bytes))
+    opaque::token("cs_")
 }
 
 fn new_id() -> String {
@@ -267,7 +259,7 @@ impl OAuthClients {
         )
         .bind(tenant)
         .bind(id.as_str())
-        .bind(secret.as_deref().map(digest))
+        .bind(secret.as_deref().map(opaque::digest))
         .bind(serde_json::to_string(settings)?)
         .bind(self.clock.now())
         .execute(&mut tx)
@@ -352,7 +344,7 @@ impl OAuthClients {
         )
         .bind(tenant)
         .bind(id)
-        .bind(digest(&secret))
+        .bind(opaque::digest(&secret))
         .bind(self.clock.now())
         .execute(&mut tx)
         .await?;
@@ -393,15 +385,8 @@ impl OAuthClients {
         let mut tx = self.db.tenant_tx(tenant).await?;
         let row = Self::row(&mut tx, tenant, id).await?;
         tx.commit().await?;
-        let presented = digest(secret);
-        let (stored, client) = match row {
-            Some(ClientRow {
-                client,
-                secret_hash: Some(h),
-            }) => (h, Some(client)),
-            _ => ("0".repeat(64), None),
-        };
-        let same: bool = stored.as_bytes().ct_eq(presented.as_bytes()).into();
-        client.filter(|_| same).ok_or_else(refused)
+        // Unknown clients and public ones (no secret) take the same path.
+        let same = opaque::matches(row.as_ref().and_then(|r| r.secret_hash.as_deref()), secret);
+        row.map(|r| r.client).filter(|_| same).ok_or_else(refused)
     }
 }
