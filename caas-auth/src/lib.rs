@@ -38,5 +38,5 @@ pub mod users;
 
 pub use self::authn::{ApiKeyAuthenticator, TokenAuthenticator};
 pub use self::migrations::MIGRATIONS;
-pub use self::service::{Auth, AuthParts, Login, LoginOutcome, TokenPair};
+pub use self::service::{Auth, AuthParts, Login, LoginOutcome, SignIn, TokenPair};
 pub use self::settings::AuthSettings;

@@ -36,6 +36,11 @@ pub static MIGRATIONS: Migrations = Migrations {
             description: "oauth clients",
             sql: include_str!("../migrations/sqlite/30006_oauth_clients.sql"),
         },
+        Migration {
+            version: 30_007,
+            description: "oauth grants and consents",
+            sql: include_str!("../migrations/sqlite/30007_oauth_grants.sql"),
+        },
     ],
     postgres: &[
         Migration {
@@ -67,6 +72,11 @@ pub static MIGRATIONS: Migrations = Migrations {
             version: 30_006,
             description: "oauth clients (tenant RLS)",
             sql: include_str!("../migrations/postgres/30006_oauth_clients.sql"),
+        },
+        Migration {
+            version: 30_007,
+            description: "oauth grants and consents (tenant RLS)",
+            sql: include_str!("../migrations/postgres/30007_oauth_grants.sql"),
         },
     ],
 };

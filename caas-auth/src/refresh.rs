@@ -58,6 +58,28 @@ pub struct Rotated {
     pub refresh: IssuedRefresh,
     /// The session (just touched).
     pub session: Session,
+    /// What the OAuth grant of the family carries (scopes, audience, …);
+    /// `None` for first-party families.
+    pub grant: Option<serde_json::Value>,
+}
+
+/// What introspection learns about a refresh token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefreshInfo {
+    /// The family.
+    pub family_id: Uuid,
+    /// The session.
+    pub session_id: Uuid,
+    /// The user.
+    pub user_id: String,
+    /// The OAuth client the family was issued to.
+    pub client_id: Option<String>,
+    /// The grant it carries.
+    pub grant: Option<serde_json::Value>,
+    /// Issued.
+    pub issued_at: Timestamp,
+    /// Expires.
+    pub expires_at: Timestamp,
 }
 
 /// Refresh tokens of every tenant.
@@ -74,6 +96,9 @@ struct Presented {
     family_id: String,
     session_id: String,
     user_id: String,
+    client_id: Option<String>,
+    grant: Option<String>,
+    created_at: Timestamp,
     expires_at: Timestamp,
     used_at: Option<Timestamp>,
     revoked: bool,
@@ -87,12 +112,43 @@ impl FromRow for Presented {
             family_id: row.get("family_id")?,
             session_id: row.get("session_id")?,
             user_id: row.get("user_id")?,
+            client_id: row.get("client_id")?,
+            grant: row.get("grant_data")?,
+            created_at: row.timestamp("created_at")?,
             expires_at: row.timestamp("expires_at")?,
             used_at: used.map(Timestamp::from_millis),
             revoked: revoked.is_some(),
         })
     }
 }
+
+impl Presented {
+    fn ids(&self) -> Result<(Uuid, Uuid)> {
+        let family = self
+            .family_id
+            .parse()
+            .map_err(|_| Error::internal("a stored family id is not a UUID"))?;
+        let session = self
+            .session_id
+            .parse()
+            .map_err(|_| Error::internal("a stored session id is not a UUID"))?;
+        Ok((family, session))
+    }
+
+    fn grant(&self) -> Result<Option<serde_json::Value>> {
+        self.grant
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|_| Error::internal("a stored grant is not JSON"))
+    }
+}
+
+const PRESENTED: &str = "SELECT t.family_id, f.session_id, f.user_id, f.client_id, f.grant_data, \
+     t.created_at, t.expires_at, t.used_at, f.revoked_at \
+     FROM auth_refresh_tokens t JOIN auth_refresh_families f \
+       ON f.tenant_id = t.tenant_id AND f.id = t.family_id \
+     WHERE t.tenant_id = $1 AND t.token_hash = $2";
 
 fn refused(message: &'static str) -> Error {
     Error::invalid_token(message)
@@ -118,17 +174,32 @@ impl RefreshTokens {
 
     /// Starts a family for `session` with its first token.
     pub async fn issue(&self, tenant: &TenantId, session: &Session) -> Result<IssuedRefresh> {
+        self.issue_for(tenant, session, None).await
+    }
+
+    /// Starts a family for `session` issued to OAuth client `client` (id
+    /// and the grant it carries): only that client can use it.
+    pub async fn issue_for(
+        &self,
+        tenant: &TenantId,
+        session: &Session,
+        client: Option<(&str, &serde_json::Value)>,
+    ) -> Result<IssuedRefresh> {
         let family = new_id(self.clock.as_ref());
+        let grant = client.map(|(_, g)| g.to_string());
         let mut tx = self.db.tenant_tx(tenant).await?;
         query(
-            "INSERT INTO auth_refresh_families (tenant_id, id, session_id, user_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO auth_refresh_families \
+             (tenant_id, id, session_id, user_id, created_at, client_id, grant_data) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(tenant)
         .bind(family)
         .bind(session.id)
         .bind(session.user_id.as_str())
         .bind(self.clock.now())
+        .bind(client.map(|(id, _)| id))
+        .bind(grant.as_deref())
         .execute(&mut tx)
         .await?;
         let issued = self.add(&mut tx, tenant, family, session).await?;
@@ -168,26 +239,38 @@ impl RefreshTokens {
     /// expired or revoked tokens, and tokens of ended sessions, are 401
     /// `invalid_token`; a reused one also revokes the family and its session.
     pub async fn rotate(&self, tenant: &TenantId, presented: &str) -> Result<Rotated> {
+        self.rotate_for(tenant, presented, None).await
+    }
+
+    /// [`RefreshTokens::rotate`] for the OAuth client `client` (`None`: a
+    /// first-party token). A token of another client (or a client's token
+    /// presented first-party) is refused before anything is consumed, so a
+    /// third-party client's token never becomes a first-party one.
+    pub async fn rotate_for(
+        &self,
+        tenant: &TenantId,
+        presented: &str,
+        client: Option<&str>,
+    ) -> Result<Rotated> {
         if !presented.starts_with(PREFIX) || presented.len() > 128 {
             return Err(refused("this is not a refresh token"));
         }
         let now = self.clock.now();
         let digest = opaque::digest(presented);
         let mut tx = self.db.tenant_tx(tenant).await?;
-        let found: Option<Presented> = query(
-            "SELECT t.family_id, f.session_id, f.user_id, t.expires_at, t.used_at, f.revoked_at \
-             FROM auth_refresh_tokens t JOIN auth_refresh_families f \
-               ON f.tenant_id = t.tenant_id AND f.id = t.family_id \
-             WHERE t.tenant_id = $1 AND t.token_hash = $2",
-        )
-        .bind(tenant)
-        .bind(digest.as_str())
-        .fetch_optional(&mut tx)
-        .await?;
+        let found: Option<Presented> = query(PRESENTED)
+            .bind(tenant)
+            .bind(digest.as_str())
+            .fetch_optional(&mut tx)
+            .await?;
         let Some(p) = found else {
             tx.commit().await?;
             return Err(refused("the refresh token is unknown"));
         };
+        if p.client_id.as_deref() != client {
+            tx.commit().await?;
+            return Err(refused("the refresh token was issued to another client"));
+        }
         if p.revoked {
             tx.commit().await?;
             return Err(refused("the refresh token was revoked"));
@@ -196,14 +279,8 @@ impl RefreshTokens {
             tx.commit().await?;
             return Err(refused("the refresh token expired"));
         }
-        let family: Uuid = p
-            .family_id
-            .parse()
-            .map_err(|_| Error::internal("a stored family id is not a UUID"))?;
-        let session_id: Uuid = p
-            .session_id
-            .parse()
-            .map_err(|_| Error::internal("a stored session id is not a UUID"))?;
+        let (family, session_id) = p.ids()?;
+        let grant = p.grant()?;
         // Exactly one presentation wins the token.
         let won = query(
             "UPDATE auth_refresh_tokens SET used_at = $3 \
@@ -234,7 +311,44 @@ impl RefreshTokens {
         let mut tx = self.db.tenant_tx(tenant).await?;
         let refresh = self.add(&mut tx, tenant, family, &session).await?;
         tx.commit().await?;
-        Ok(Rotated { refresh, session })
+        Ok(Rotated {
+            refresh,
+            session,
+            grant,
+        })
+    }
+
+    /// What an active refresh token stands for (`None`: unknown, used,
+    /// revoked, expired, or its session ended). Consumes nothing.
+    pub async fn inspect(&self, tenant: &TenantId, presented: &str) -> Result<Option<RefreshInfo>> {
+        if !presented.starts_with(PREFIX) || presented.len() > 128 {
+            return Ok(None);
+        }
+        let now = self.clock.now();
+        let mut tx = self.db.tenant_tx(tenant).await?;
+        let found: Option<Presented> = query(PRESENTED)
+            .bind(tenant)
+            .bind(opaque::digest(presented).as_str())
+            .fetch_optional(&mut tx)
+            .await?;
+        tx.commit().await?;
+        let Some(p) = found.filter(|p| !p.revoked && p.used_at.is_none() && now < p.expires_at)
+        else {
+            return Ok(None);
+        };
+        let (family_id, session_id) = p.ids()?;
+        if !self.sessions.is_active(tenant, session_id).await? {
+            return Ok(None);
+        }
+        Ok(Some(RefreshInfo {
+            family_id,
+            session_id,
+            user_id: p.user_id.clone(),
+            client_id: p.client_id.clone(),
+            grant: p.grant()?,
+            issued_at: p.created_at,
+            expires_at: p.expires_at,
+        }))
     }
 
     async fn reused(

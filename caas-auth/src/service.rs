@@ -61,6 +61,21 @@ pub enum LoginOutcome {
     },
 }
 
+/// What a password check gives when no tokens are wanted yet (the login
+/// pages of the OAuth provider open a browser session instead).
+#[derive(Debug, Clone)]
+pub enum SignIn {
+    /// Authenticated: the session that was opened.
+    Session(Box<(User, Session)>),
+    /// A second factor is needed.
+    MfaRequired {
+        /// Pass to [`Auth::verify_mfa_session`].
+        challenge_id: String,
+        /// What codes are accepted (`totp`, `backup_code`).
+        methods: Vec<&'static str>,
+    },
+}
+
 /// A password login.
 #[derive(Debug, Clone)]
 pub struct Login {
@@ -125,7 +140,7 @@ fn invalid_credentials() -> Error {
 
 /// Roles from a user's `attributes.roles` (an array of strings), until the
 /// authorization crate assigns them.
-fn roles(user: &User) -> Vec<String> {
+pub(crate) fn roles(user: &User) -> Vec<String> {
     user.attributes
         .get("roles")
         .and_then(|r| r.as_array())
@@ -219,6 +234,29 @@ impl Auth {
 
     /// A password login: tokens, or an MFA challenge.
     pub async fn login(&self, tenant: &Tenant, login: &Login) -> Result<LoginOutcome> {
+        match self.sign_in(tenant, login).await? {
+            SignIn::Session(done) => {
+                let (user, session) = *done;
+                let refresh = self.parts.refresh.issue(&tenant.id, &session).await?;
+                let pair = self
+                    .pair(tenant, &user, &session, Some(refresh.token))
+                    .await?;
+                Ok(LoginOutcome::Tokens(pair))
+            }
+            SignIn::MfaRequired {
+                challenge_id,
+                methods,
+            } => Ok(LoginOutcome::MfaRequired {
+                challenge_id,
+                methods,
+            }),
+        }
+    }
+
+    /// Checks a password login and opens a session (no tokens), or an MFA
+    /// challenge. The same checks as [`Auth::login`]: lockout, uniform
+    /// failures, account state, trusted devices.
+    pub async fn sign_in(&self, tenant: &Tenant, login: &Login) -> Result<SignIn> {
         let p = &self.parts;
         p.lockout.check(&tenant.id, &login.login, login.ip).await?;
         let found = p.users.find_by_login(&tenant.id, &login.login).await?;
@@ -285,16 +323,16 @@ impl Auth {
                 if status.backup_codes_left > 0 {
                     methods.push("backup_code");
                 }
-                return Ok(LoginOutcome::MfaRequired {
+                return Ok(SignIn::MfaRequired {
                     challenge_id,
                     methods,
                 });
             }
         }
-        let pair = self
-            .start(tenant, &user, login.fingerprint.clone(), vec!["pwd".into()])
+        let session = self
+            .open_session(tenant, &user, login.fingerprint.clone(), vec!["pwd".into()])
             .await?;
-        Ok(LoginOutcome::Tokens(pair))
+        Ok(SignIn::Session(Box::new((user, session))))
     }
 
     /// Answers an MFA challenge with a TOTP or backup code; optionally
@@ -307,6 +345,27 @@ impl Auth {
         trust_device: bool,
         ip: Option<IpAddr>,
     ) -> Result<TokenPair> {
+        let (user, session, trusted) = self
+            .verify_mfa_session(tenant, challenge_id, code, trust_device, ip)
+            .await?;
+        let refresh = self.parts.refresh.issue(&tenant.id, &session).await?;
+        let mut pair = self
+            .pair(tenant, &user, &session, Some(refresh.token))
+            .await?;
+        pair.trusted_device_token = trusted.map(|t| t.expose().clone());
+        Ok(pair)
+    }
+
+    /// Answers an MFA challenge and opens the session (no tokens); the
+    /// trusted-device token when asked for and allowed.
+    pub async fn verify_mfa_session(
+        &self,
+        tenant: &Tenant,
+        challenge_id: &str,
+        code: &str,
+        trust_device: bool,
+        ip: Option<IpAddr>,
+    ) -> Result<(User, Session, Option<SecretString>)> {
         let p = &self.parts;
         let pending = p.challenges.attempt(&tenant.id, challenge_id).await?;
         p.lockout.check(&tenant.id, &pending.login, ip).await?;
@@ -336,34 +395,34 @@ impl Auth {
         }
         let mut amr = pending.amr.clone();
         amr.extend(["otp".to_owned(), "mfa".to_owned()]);
-        let mut pair = self
-            .start(tenant, &user, pending.fingerprint.clone(), amr)
+        let session = self
+            .open_session(tenant, &user, pending.fingerprint.clone(), amr)
             .await?;
         let days = AuthSettings::of(&tenant.settings)?.trusted_device_days;
+        let mut trusted = None;
         if trust_device && days > 0 {
-            let token = p
-                .trusted
-                .trust(
-                    &tenant.id,
-                    &pending.user_id,
-                    Duration::from_secs(u64::from(days) * 86_400),
-                )
-                .await?;
-            pair.trusted_device_token = Some(token.expose().clone());
+            trusted = Some(
+                p.trusted
+                    .trust(
+                        &tenant.id,
+                        &pending.user_id,
+                        Duration::from_secs(u64::from(days) * 86_400),
+                    )
+                    .await?,
+            );
         }
-        Ok(pair)
+        Ok((user, session, trusted))
     }
 
-    /// Opens a session and issues the first token pair.
-    async fn start(
+    /// Opens a session for `user`.
+    pub async fn open_session(
         &self,
         tenant: &Tenant,
         user: &User,
         fingerprint: Fingerprint,
         amr: Vec<String>,
-    ) -> Result<TokenPair> {
-        let p = &self.parts;
-        let session = p
+    ) -> Result<Session> {
+        self.parts
             .sessions
             .create(
                 &tenant.id,
@@ -375,9 +434,7 @@ impl Auth {
                     amr,
                 },
             )
-            .await?;
-        let refresh = p.refresh.issue(&tenant.id, &session).await?;
-        self.pair(tenant, user, &session, Some(refresh.token)).await
+            .await
     }
 
     async fn pair(

@@ -21,6 +21,8 @@ pub struct AuthSettings {
     pub trusted_device_days: u32,
     /// The format of access tokens: `jwt` (default) or `paseto` (v4.public).
     pub token_format: TokenFormat,
+    /// The OAuth password grant for first-party clients (default off).
+    pub allow_password_grant: bool,
 }
 
 impl Default for AuthSettings {
@@ -31,6 +33,7 @@ impl Default for AuthSettings {
             guest_ttl_secs: 3600,
             trusted_device_days: 30,
             token_format: TokenFormat::Jwt,
+            allow_password_grant: false,
         }
     }
 }

@@ -36,6 +36,7 @@ pub mod metrics;
 pub mod middleware;
 mod migrations;
 pub mod outbound;
+pub mod pages;
 pub mod problem;
 pub mod provision;
 pub mod rewrap;

@@ -66,6 +66,8 @@ pub struct Services {
     pub provisioners: Provisioners,
     /// Users, passwords, tokens, sessions, MFA, API keys.
     pub auth: caas_auth::Auth,
+    /// Every tenant's OAuth 2.0 / OpenID Connect provider.
+    pub oidc: caas_auth::oauth::Provider,
 }
 
 impl Services {
@@ -101,6 +103,8 @@ impl Services {
         let provisioners = Provisioners::default()
             .with(keys.clone())
             .with(auth.parts().tokens.keys().clone());
+        let oidc =
+            caas_auth::oauth::Provider::new(auth.clone(), backends.kv.clone(), backends.db.clone());
         let prekeys = caas_crypto::PrekeyStore::new(backends.db.clone(), clock.clone());
         let mailbox = caas_crypto::Mailbox::new(backends.db.clone(), clock.clone());
         Ok(Services {
@@ -118,6 +122,7 @@ impl Services {
             prekeys,
             mailbox,
             provisioners,
+            oidc,
             auth,
         })
     }

@@ -35,6 +35,33 @@ pub enum GrantType {
     Password,
 }
 
+/// How a client authenticates at the token, introspection and revocation
+/// endpoints (OIDC Core §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    /// The secret in HTTP Basic (the default for confidential clients).
+    ClientSecretBasic,
+    /// The secret in the form body.
+    ClientSecretPost,
+    /// A JWT signed with a key of the client's registered `jwks` (RFC 7523).
+    PrivateKeyJwt,
+    /// No authentication: public clients.
+    None,
+}
+
+impl AuthMethod {
+    /// The OIDC name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::ClientSecretBasic => "client_secret_basic",
+            AuthMethod::ClientSecretPost => "client_secret_post",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
+            AuthMethod::None => "none",
+        }
+    }
+}
+
 /// What a client is allowed; the body of create and update.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,6 +90,29 @@ pub struct ClientSettings {
     /// Refresh-token lifetime in seconds (300–7776000; the server default when absent).
     #[serde(default)]
     pub refresh_token_ttl_secs: Option<u64>,
+    /// How it authenticates: `none` for public clients; for confidential
+    /// ones `client_secret_basic` (default), `client_secret_post` (both
+    /// secret methods are accepted) or `private_key_jwt`.
+    #[serde(default)]
+    pub token_endpoint_auth_method: Option<AuthMethod>,
+    /// The client's public keys (a JWK Set) for `private_key_jwt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks: Option<serde_json::Value>,
+    /// APIs (audiences) it may ask access tokens for with `resource`
+    /// (RFC 8707); its tokens are restricted to them.
+    #[serde(default)]
+    pub audiences: Vec<String>,
+}
+
+impl ClientSettings {
+    /// The authentication method in force.
+    pub fn auth_method(&self) -> AuthMethod {
+        match (self.client_type, self.token_endpoint_auth_method) {
+            (ClientType::Public, _) => AuthMethod::None,
+            (ClientType::Confidential, Some(m)) if m != AuthMethod::None => m,
+            (ClientType::Confidential, _) => AuthMethod::ClientSecretBasic,
+        }
+    }
 }
 
 /// A registered client (never its secret).
@@ -163,6 +213,52 @@ impl ClientSettings {
                     "a scope is 1 to 64 of a-z, 0-9, `:`, `.`, `_`, `-`",
                 ));
             }
+        }
+        match (self.client_type, self.token_endpoint_auth_method) {
+            (ClientType::Public, Some(m)) if m != AuthMethod::None => {
+                return Err(bad(
+                    "token_endpoint_auth_method",
+                    "a public client authenticates with `none`",
+                ));
+            }
+            (ClientType::Confidential, Some(AuthMethod::None)) => {
+                return Err(bad(
+                    "token_endpoint_auth_method",
+                    "a confidential client must authenticate",
+                ));
+            }
+            _ => {}
+        }
+        if self.auth_method() == AuthMethod::PrivateKeyJwt {
+            let keys = self
+                .jwks
+                .as_ref()
+                .and_then(|j| j.get("keys"))
+                .and_then(|k| k.as_array());
+            if keys.is_none_or(|k| k.is_empty() || k.len() > 10) {
+                return Err(bad(
+                    "jwks",
+                    "`private_key_jwt` needs `jwks` with 1 to 10 public keys",
+                ));
+            }
+        }
+        if self
+            .jwks
+            .as_ref()
+            .is_some_and(|j| j.to_string().len() > 16 * 1024)
+        {
+            return Err(bad("jwks", "`jwks` may be at most 16 KiB"));
+        }
+        if self.audiences.len() > 20
+            || self
+                .audiences
+                .iter()
+                .any(|a| a.is_empty() || a.len() > 200 || a.chars().any(char::is_whitespace))
+        {
+            return Err(bad(
+                "audiences",
+                "at most 20 audiences of 1 to 200 characters without spaces",
+            ));
         }
         if self
             .access_token_ttl_secs

@@ -1,7 +1,27 @@
-//! The OAuth 2.0 / OpenID Connect provider (issue 6, in progress): PKCE
-//! ([`pkce`], S256 only) and the client registry ([`OAuthClients`]).
+//! The OAuth 2.0 / OpenID Connect provider: PKCE ([`pkce`], S256 only),
+//! the client registry ([`OAuthClients`]), client authentication
+//! ([`client_auth`]), authorization requests ([`authorize`]), one-time
+//! codes ([`AuthorizationCodes`]), remembered consent ([`Consents`]),
+//! browser logins ([`BrowserSessions`]) and the endpoints' logic
+//! ([`Provider`]).
 
+pub mod authorize;
+mod browser;
+pub mod client_auth;
 mod clients;
+mod codes;
+mod consent;
 pub mod pkce;
+mod provider;
 
-pub use self::clients::{ClientSettings, ClientType, GrantType, OAuthClient, OAuthClients};
+pub use self::authorize::{AuthorizationRequest, AuthorizeError, AuthorizeParams};
+pub use self::browser::BrowserSessions;
+pub use self::client_auth::ClientCredentials;
+pub use self::clients::{
+    AuthMethod, ClientSettings, ClientType, GrantType, OAuthClient, OAuthClients,
+};
+pub use self::codes::{AuthorizationCodes, CODE_TTL, CodeGrant, Redeemed};
+pub use self::consent::Consents;
+pub use self::provider::{
+    LogoutParams, LogoutPlan, Next, Provider, TokenParams, TokenResponse, half_hash,
+};

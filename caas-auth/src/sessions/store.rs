@@ -160,6 +160,18 @@ impl SessionStore {
 
     /// Opens a session (ending the user's oldest beyond the limit).
     pub async fn create(&self, tenant: &TenantId, new: &NewSession) -> Result<Session> {
+        self.create_with_id(tenant, new_id(self.clock.as_ref()), new)
+            .await
+    }
+
+    /// [`SessionStore::create`] with an id chosen beforehand (a fresh
+    /// UUIDv7: the OAuth code exchange records it before opening the session).
+    pub async fn create_with_id(
+        &self,
+        tenant: &TenantId,
+        id: Uuid,
+        new: &NewSession,
+    ) -> Result<Session> {
         let metadata = serde_json::to_string(&new.metadata)?;
         if metadata.len() > MAX_METADATA {
             return Err(Error::invalid_input(format!(
@@ -169,7 +181,6 @@ impl SessionStore {
             .with_field("metadata"));
         }
         let now = self.clock.now();
-        let id = new_id(self.clock.as_ref());
         let mut tx = self.db.tenant_tx(tenant).await?;
         query(
             "INSERT INTO auth_sessions (tenant_id, id, user_id, kind, user_agent, client_hints, ip_prefix, \

@@ -67,6 +67,9 @@ pub struct Claims {
     /// When the user authenticated (unix seconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
+    /// The OAuth client the token was issued to (RFC 9068 §2.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 impl Claims {
@@ -81,6 +84,12 @@ impl Claims {
         if let Some(sid) = &self.sid {
             p.attributes
                 .insert("sid".into(), serde_json::Value::String(sid.clone()));
+        }
+        if let Some(client) = &self.client_id {
+            p.attributes.insert(
+                "client_id".into(),
+                serde_json::Value::String(client.clone()),
+            );
         }
         if !self.amr.is_empty() {
             p.attributes

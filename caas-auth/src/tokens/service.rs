@@ -110,6 +110,8 @@ pub struct TokenRequest {
     pub auth_time: Option<Timestamp>,
     /// `aud`; the configured default when empty.
     pub audience: Vec<String>,
+    /// `client_id`: the OAuth client it is issued to.
+    pub client_id: Option<String>,
     /// Lifetime; the configured one when `None` (capped at the maximum).
     pub ttl: Option<Duration>,
 }
@@ -126,6 +128,7 @@ impl TokenRequest {
             amr: Vec::new(),
             auth_time: None,
             audience: Vec::new(),
+            client_id: None,
             ttl: None,
         }
     }
@@ -226,6 +229,7 @@ impl TokenService {
             kind: request.kind,
             amr: request.amr.clone(),
             auth_time: request.auth_time.map(Timestamp::as_secs),
+            client_id: request.client_id.clone(),
         }
     }
 
@@ -302,7 +306,80 @@ impl TokenService {
         } else {
             self.decode_jwt(token, tenant).await?
         };
-        self.check(claims, tenant, audience).await
+        self.check(claims, tenant, Some(audience)).await
+    }
+
+    /// [`TokenService::verify`] without the audience check: for the
+    /// provider's own endpoints (introspection, userinfo, revocation), which
+    /// accept the tenant's access tokens whatever API they are meant for.
+    pub async fn verify_any_audience(&self, token: &str, tenant: &Tenant) -> Result<Claims> {
+        if token.len() > MAX_TOKEN {
+            return Err(invalid("the token is too long"));
+        }
+        let claims = if token.starts_with(PublicToken::HEADER) {
+            self.decode_paseto(token, tenant).await?
+        } else {
+            self.decode_jwt(token, tenant).await?
+        };
+        self.check(claims, tenant, None).await
+    }
+
+    /// The claims of a JWT this tenant signed (an ID token given back as
+    /// `id_token_hint`): signature, algorithm and issuer are checked, the
+    /// times are not.
+    pub async fn verify_own_signature(
+        &self,
+        token: &str,
+        tenant: &Tenant,
+    ) -> Result<serde_json::Map<String, serde_json::Value>> {
+        if token.len() > MAX_TOKEN {
+            return Err(invalid("the token is too long"));
+        }
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| invalid("the token is malformed or uses an unsupported algorithm"))?;
+        let kid = header
+            .kid
+            .ok_or_else(|| invalid("the token names no signing key (`kid`)"))?;
+        let (algorithm, key, _) = self
+            .keys
+            .verifier(&tenant.id, &kid)
+            .await?
+            .ok_or_else(|| invalid("the token's signing key is unknown to this tenant"))?;
+        if header.alg != algorithm.jwt()
+            || (algorithm == SigningAlgorithm::HS256 && !self.config.dangerous_allow_hs256)
+        {
+            return Err(invalid("the token's algorithm is not allowed for its key"));
+        }
+        let mut validation = Validation::new(algorithm.jwt());
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims = ["iss", "sub"].into_iter().map(str::to_owned).collect();
+        validation.set_issuer(&[self.issuer(tenant)]);
+        jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(token, &key, &validation)
+            .map(|d| d.claims)
+            .map_err(|_| invalid("the token does not verify"))
+    }
+
+    /// Signs `claims` (any JSON object: an ID token) as a JWT with the
+    /// tenant's current key; returns the token and the algorithm.
+    pub async fn sign_json(
+        &self,
+        tenant: &Tenant,
+        claims: &serde_json::Value,
+    ) -> Result<(String, SigningAlgorithm)> {
+        let keys = self.keys.signer(&tenant.id).await?;
+        let (kid, algorithm, key, _) = &keys.signing;
+        if *algorithm == SigningAlgorithm::HS256 && !self.config.dangerous_allow_hs256 {
+            return Err(Error::unavailable(
+                "the tenant's signing key is HS256 but HS256 is not allowed",
+            ));
+        }
+        let mut header = Header::new(algorithm.jwt());
+        header.kid = Some(kid.clone());
+        let token = jsonwebtoken::encode(&header, claims, key)
+            .map_err(|e| Error::internal(format!("cannot sign a token: {e}")))?;
+        Ok((token, *algorithm))
     }
 
     async fn decode_paseto(&self, token: &str, tenant: &Tenant) -> Result<Claims> {
@@ -367,7 +444,12 @@ impl TokenService {
     }
 
     /// The checks after the signature: time, issuer, audience, tenant, revocation.
-    async fn check(&self, claims: Claims, tenant: &Tenant, audience: &str) -> Result<Claims> {
+    async fn check(
+        &self,
+        claims: Claims,
+        tenant: &Tenant,
+        audience: Option<&str>,
+    ) -> Result<Claims> {
         let now = self.clock.now().as_secs();
         let leeway = secs(self.config.leeway);
         if now >= claims.exp.saturating_add(leeway) {
@@ -382,7 +464,9 @@ impl TokenService {
         if claims.iss != self.issuer(tenant) {
             return Err(invalid("the token was issued by another issuer"));
         }
-        if !claims.aud.0.iter().any(|a| a == audience) {
+        if let Some(audience) = audience
+            && !claims.aud.0.iter().any(|a| a == audience)
+        {
             return Err(invalid("the token is not meant for this audience"));
         }
         if claims.tenant_id != tenant.id {

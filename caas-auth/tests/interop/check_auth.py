@@ -72,7 +72,7 @@ print("ok: pyotp codes accepted, a replayed code refused")
 
 # PyJWT with nothing but the JWKS.
 token = pair["access_token"]
-issuer = f"{base.replace('127.0.0.1', 'localhost')}/t/{slug}"
+issuer = f"{base}/t/{slug}"  # the server's public_url is the base
 jwks = jwt.PyJWKClient(f"{base}/t/{slug}/.well-known/jwks.json")
 key = jwks.get_signing_key_from_jwt(token)
 claims = jwt.decode(token, key.key, algorithms=["EdDSA"], audience="caas", issuer=issuer)

@@ -30,6 +30,9 @@ fn web_app() -> ClientSettings {
         first_party: false,
         access_token_ttl_secs: Some(600),
         refresh_token_ttl_secs: None,
+        token_endpoint_auth_method: None,
+        jwks: None,
+        audiences: Vec::new(),
     }
 }
 

@@ -29,6 +29,7 @@ fn claims(tenant: TenantId, sub: &str, sid: &str, jti: &str, iat: i64) -> Claims
         kind: PrincipalKind::User,
         amr: vec![],
         auth_time: None,
+        client_id: None,
     }
 }
 

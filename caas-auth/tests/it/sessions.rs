@@ -61,6 +61,7 @@ fn claims_of(tenant: TenantId, sid: &str, iat: i64) -> Claims {
         kind: PrincipalKind::User,
         amr: vec![],
         auth_time: None,
+        client_id: None,
     }
 }
 

@@ -23,6 +23,16 @@ pub const MAX_CREDENTIAL_LEN: usize = 8192;
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub Option<Principal>);
 
+/// Whether `path` is one of a tenant issuer's OAuth or federation
+/// endpoints (`/t/{slug}/oauth2/…`, `/t/{slug}/federation/…`).
+pub fn is_provider_path(path: &str) -> bool {
+    let mut parts = path.split('/');
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some(""), Some("t"), Some(slug), Some("oauth2" | "federation")) if !slug.is_empty()
+    )
+}
+
 /// Reads the credential of the request, if it has one.
 pub fn credential(request: &Request) -> Result<Option<Credential>> {
     let Some(value) = request.headers().get(header::AUTHORIZATION) else {
@@ -58,7 +68,10 @@ pub async fn authenticate(
         .extensions()
         .get::<ResolvedTenant>()
         .and_then(|t| t.0.clone());
+    // The OAuth provider's endpoints read their own credentials (client
+    // Basic auth, bearer tokens for other audiences): not the gateway's.
     let principal = match credential(&request) {
+        _ if is_provider_path(request.uri().path()) => Ok(None),
         Ok(None) => Ok(None),
         Ok(Some(c)) => verify(&state, &c, tenant.as_ref()).await.map(Some),
         Err(e) => Err(e),

@@ -44,10 +44,13 @@ pub async fn security_headers(
         HeaderValue::from_static("no-referrer"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(if is_html { HTML_CSP } else { API_CSP }),
-    );
+    // A page that sets its own policy (the login pages) keeps it.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(if is_html { HTML_CSP } else { API_CSP }),
+        );
+    }
     if state.config.tls() {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,

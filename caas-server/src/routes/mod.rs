@@ -11,6 +11,7 @@ pub mod auth;
 pub mod e2e;
 pub mod health;
 pub mod metrics;
+pub mod oidc;
 pub mod root;
 pub mod tenant;
 pub mod views;
@@ -94,6 +95,16 @@ pub fn api() -> OpenApiRouter<AppState> {
             auth::oauth_clients::delete
         ))
         .routes(routes!(auth::oauth_clients::rotate_secret))
+        .routes(routes!(oidc::discovery::configuration))
+        .routes(routes!(oidc::authorize::authorize))
+        .routes(routes!(oidc::login::page, oidc::login::submit))
+        .routes(routes!(oidc::login::mfa))
+        .routes(routes!(oidc::consent::page, oidc::consent::submit))
+        .routes(routes!(oidc::token::token))
+        .routes(routes!(oidc::token::introspect))
+        .routes(routes!(oidc::token::revoke))
+        .routes(routes!(oidc::userinfo::get, oidc::userinfo::post))
+        .routes(routes!(oidc::logout::page, oidc::logout::confirm))
 }
 
 /// The document's header: title, version, security schemes, tags.

@@ -1,0 +1,125 @@
+//! The consent screen of a third-party client: what it asks for, allow or
+//! deny. An allowed set is remembered per user, client and scopes.
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::authorize::{browser_session, expired, go, hidden};
+use super::login::RequestRef;
+use super::web;
+use crate::extract::PublicTenant;
+use crate::pages::{self, esc};
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// The consent form.
+#[derive(Debug, Deserialize)]
+pub struct ConsentForm {
+    csrf: Option<String>,
+    request: String,
+    decision: String,
+}
+
+/// The consent screen of a parked request.
+#[utoipa::path(get, path = "/t/{slug}/oauth2/consent", operation_id = "oauth_consent_page", tag = "oauth",
+    params(("slug" = String, Path, description = "The tenant's slug"), RequestRef),
+    responses(
+        (status = 200, description = "The consent form", content_type = "text/html"),
+        (status = 303, description = "Not logged in: to the login page"),
+    ))]
+pub async fn page(
+    State(state): State<AppState>,
+    PublicTenant(tenant): PublicTenant,
+    headers: HeaderMap,
+    Query(r): Query<RequestRef>,
+) -> Result<Response, Problem> {
+    let Some(request) = state.oidc.parked(&tenant, &r.request).await? else {
+        return Ok(expired(&tenant, web::text(None, &headers)));
+    };
+    let text = web::text(request.ui_locales.as_deref(), &headers);
+    if browser_session(&state, &tenant, &headers).await?.is_none() {
+        return Ok(web::see_other(
+            &format!("/t/{}/oauth2/login?request={}", tenant.slug, r.request),
+            Vec::new(),
+        ));
+    }
+    let (csrf, set) = web::csrf_token(&state, &tenant, &headers);
+    let items: String = request
+        .scopes
+        .iter()
+        .map(|s| format!("<li>{}</li>", esc(&text.scope(s))))
+        .collect();
+    let body = format!(
+        r#"<h1>{title}</h1><p><strong>{client}</strong> {intro}</p><ul>{items}</ul>
+<form method="post" action="/t/{slug}/oauth2/consent">
+{csrf}{req}
+<button type="submit" name="decision" value="allow">{allow}</button>
+<button type="submit" name="decision" value="deny" class="secondary">{deny}</button>
+</form>"#,
+        title = esc(text.consent_title),
+        client = esc(&request.client_name),
+        intro = esc(text.consent_intro),
+        slug = esc(tenant.slug.as_str()),
+        csrf = hidden("csrf", &csrf),
+        req = hidden("request", &r.request),
+        allow = esc(text.allow),
+        deny = esc(text.deny),
+    );
+    let mut response = pages::page(&tenant, text, StatusCode::OK, text.consent_title, &body);
+    if let Some(set) = set {
+        response.headers_mut().append(header::SET_COOKIE, set);
+    }
+    Ok(response)
+}
+
+/// Allows or denies the client.
+#[utoipa::path(post, path = "/t/{slug}/oauth2/consent", operation_id = "oauth_consent", tag = "oauth",
+    params(("slug" = String, Path, description = "The tenant's slug")),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "`csrf`, `request`, `decision` (`allow` or `deny`)"),
+    responses(
+        (status = 303, description = "Back to the client with a code, or `access_denied`"),
+    ))]
+pub async fn submit(
+    State(state): State<AppState>,
+    PublicTenant(tenant): PublicTenant,
+    headers: HeaderMap,
+    Form(form): Form<ConsentForm>,
+) -> Result<Response, Problem> {
+    let Some(request) = state.oidc.parked(&tenant, &form.request).await? else {
+        return Ok(expired(&tenant, web::text(None, &headers)));
+    };
+    let text = web::text(request.ui_locales.as_deref(), &headers);
+    if !web::csrf_ok(&headers, form.csrf.as_deref()) {
+        return Ok(pages::error(
+            &tenant,
+            text,
+            StatusCode::FORBIDDEN,
+            text.csrf,
+        ));
+    }
+    let session = browser_session(&state, &tenant, &headers).await?;
+    if form.decision != "allow" {
+        state.oidc.unpark(&tenant, &form.request).await?;
+        let url = state
+            .oidc
+            .refuse(&tenant, &request, "access_denied", "the user denied access");
+        return Ok(web::see_other(&url, Vec::new()));
+    }
+    let next = state
+        .oidc
+        .proceed(&tenant, &request, session.as_ref(), false, true)
+        .await?;
+    go(
+        &state,
+        &tenant,
+        &request,
+        Some(&form.request),
+        next,
+        Vec::new(),
+    )
+    .await
+}

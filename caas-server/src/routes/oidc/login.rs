@@ -1,0 +1,343 @@
+//! The login pages of an authorization request: password (with the
+//! tenant's lockout and uniform failures), then the MFA step when the user
+//! has a second factor. Success opens a browser login (cookie) and goes on
+//! with the request.
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use caas_auth::oauth::AuthorizationRequest;
+use caas_auth::sessions::Session;
+use caas_auth::{Login, SignIn};
+use caas_core::{ErrorKind, SecretString, Tenant};
+use serde::Deserialize;
+
+use super::authorize::{expired, go, hidden};
+use super::web::{self, LOGIN_COOKIE};
+use crate::extract::PublicTenant;
+use crate::pages::{self, Text, esc};
+use crate::problem::Problem;
+use crate::routes::auth::ClientInfo;
+use crate::state::AppState;
+
+/// `?request=` of the pages.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct RequestRef {
+    /// The parked authorization request.
+    pub request: String,
+}
+
+/// The login form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    csrf: Option<String>,
+    request: String,
+    login: String,
+    password: String,
+}
+
+/// The MFA form.
+#[derive(Debug, Deserialize)]
+pub struct MfaForm {
+    csrf: Option<String>,
+    request: String,
+    challenge: String,
+    code: String,
+    #[serde(default)]
+    trust_device: Option<String>,
+}
+
+/// What every page of the flow is rendered with.
+struct Ctx<'a> {
+    state: &'a AppState,
+    tenant: &'a Tenant,
+    headers: &'a HeaderMap,
+    text: &'static Text,
+}
+
+fn login_page(
+    Ctx {
+        state,
+        tenant,
+        headers,
+        text,
+    }: Ctx<'_>,
+    request: &AuthorizationRequest,
+    id: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let (csrf, set) = web::csrf_token(state, tenant, headers);
+    let alert = error
+        .map(|e| format!(r#"<p class="error" role="alert">{}</p>"#, esc(e)))
+        .unwrap_or_default();
+    let body = format!(
+        r#"<h1>{title}</h1><p class="brand">{to} {client}</p>{alert}
+<form method="post" action="/t/{slug}/oauth2/login">
+{csrf}{req}
+<label for="login">{login}</label>
+<input type="text" id="login" name="login" autocomplete="username" required value="{hint}">
+<label for="password">{password}</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required>
+<button type="submit">{submit}</button>
+</form>"#,
+        title = esc(text.sign_in),
+        to = esc(text.sign_in_to),
+        client = esc(&request.client_name),
+        slug = esc(tenant.slug.as_str()),
+        csrf = hidden("csrf", &csrf),
+        req = hidden("request", id),
+        login = esc(text.login),
+        hint = esc(request.login_hint.as_deref().unwrap_or("")),
+        password = esc(text.password),
+        submit = esc(text.submit_login),
+    );
+    let mut response = pages::page(tenant, text, status, text.sign_in, &body);
+    if let Some(set) = set {
+        response.headers_mut().append(header::SET_COOKIE, set);
+    }
+    response
+}
+
+fn mfa_page(
+    Ctx {
+        state,
+        tenant,
+        headers,
+        text,
+    }: Ctx<'_>,
+    id: &str,
+    challenge: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let (csrf, set) = web::csrf_token(state, tenant, headers);
+    let alert = error
+        .map(|e| format!(r#"<p class="error" role="alert">{}</p>"#, esc(e)))
+        .unwrap_or_default();
+    let body = format!(
+        r#"<h1>{title}</h1><p>{help}</p>{alert}
+<form method="post" action="/t/{slug}/oauth2/login/mfa">
+{csrf}{req}{ch}
+<label for="code">{code}</label>
+<input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required>
+<label><input type="checkbox" name="trust_device" value="1"> {trust}</label>
+<button type="submit">{verify}</button>
+</form>"#,
+        title = esc(text.mfa_title),
+        help = esc(text.mfa_help),
+        slug = esc(tenant.slug.as_str()),
+        csrf = hidden("csrf", &csrf),
+        req = hidden("request", id),
+        ch = hidden("challenge", challenge),
+        code = esc(text.code),
+        trust = esc(text.trust_device),
+        verify = esc(text.verify),
+    );
+    let mut response = pages::page(tenant, text, status, text.mfa_title, &body);
+    if let Some(set) = set {
+        response.headers_mut().append(header::SET_COOKIE, set);
+    }
+    response
+}
+
+/// The login page of a parked authorization request.
+#[utoipa::path(get, path = "/t/{slug}/oauth2/login", operation_id = "oauth_login_page", tag = "oauth",
+    params(("slug" = String, Path, description = "The tenant's slug"), RequestRef),
+    responses(
+        (status = 200, description = "The login form", content_type = "text/html"),
+        (status = 400, description = "The request expired", content_type = "text/html"),
+    ))]
+pub async fn page(
+    State(state): State<AppState>,
+    PublicTenant(tenant): PublicTenant,
+    headers: HeaderMap,
+    Query(r): Query<RequestRef>,
+) -> Result<Response, Problem> {
+    let Some(request) = state.oidc.parked(&tenant, &r.request).await? else {
+        return Ok(expired(&tenant, web::text(None, &headers)));
+    };
+    let text = web::text(request.ui_locales.as_deref(), &headers);
+    Ok(login_page(
+        Ctx {
+            state: &state,
+            tenant: &tenant,
+            headers: &headers,
+            text,
+        },
+        &request,
+        &r.request,
+        None,
+        StatusCode::OK,
+    ))
+}
+
+/// Logged in: remember the browser and go on with the request.
+async fn logged_in(
+    state: &AppState,
+    tenant: &Tenant,
+    id: &str,
+    mut request: AuthorizationRequest,
+    session: &Session,
+) -> Result<Response, Problem> {
+    let cookie = state.oidc.browser().open(&tenant.id, session).await?;
+    let age = session
+        .expires_at
+        .duration_since(state.clock.now())
+        .as_secs();
+    let set = web::set_cookie(
+        state,
+        tenant,
+        LOGIN_COOKIE,
+        &cookie,
+        Some(i64::try_from(age).unwrap_or(0)),
+    );
+    request.prompt.remove("login");
+    request.max_age = None;
+    state.oidc.repark(tenant, id, &request).await?;
+    let next = state
+        .oidc
+        .proceed(tenant, &request, Some(session), true, false)
+        .await?;
+    go(
+        state,
+        tenant,
+        &request,
+        Some(id),
+        next,
+        vec![(header::SET_COOKIE, set)],
+    )
+    .await
+}
+
+/// Submits the login form.
+#[utoipa::path(post, path = "/t/{slug}/oauth2/login", operation_id = "oauth_login", tag = "oauth",
+    params(("slug" = String, Path, description = "The tenant's slug")),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "`csrf`, `request`, `login`, `password`"),
+    responses(
+        (status = 303, description = "Logged in: on with the request"),
+        (status = 200, description = "The MFA step", content_type = "text/html"),
+        (status = 401, description = "Wrong login or password (the form again)", content_type = "text/html"),
+    ))]
+pub async fn submit(
+    State(state): State<AppState>,
+    PublicTenant(tenant): PublicTenant,
+    headers: HeaderMap,
+    client: ClientInfo,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, Problem> {
+    let Some(request) = state.oidc.parked(&tenant, &form.request).await? else {
+        return Ok(expired(&tenant, web::text(None, &headers)));
+    };
+    let text = web::text(request.ui_locales.as_deref(), &headers);
+    if !web::csrf_ok(&headers, form.csrf.as_deref()) {
+        return Ok(pages::error(
+            &tenant,
+            text,
+            StatusCode::FORBIDDEN,
+            text.csrf,
+        ));
+    }
+    let login = Login {
+        login: form.login,
+        password: SecretString::new(form.password),
+        fingerprint: client.fingerprint,
+        ip: client.ip,
+        trusted_device: None,
+    };
+    match state.oidc.auth().sign_in(&tenant, &login).await {
+        Ok(SignIn::Session(done)) => {
+            let (_, session) = *done;
+            logged_in(&state, &tenant, &form.request, request, &session).await
+        }
+        Ok(SignIn::MfaRequired { challenge_id, .. }) => Ok(mfa_page(
+            Ctx {
+                state: &state,
+                tenant: &tenant,
+                headers: &headers,
+                text,
+            },
+            &form.request,
+            &challenge_id,
+            None,
+            StatusCode::OK,
+        )),
+        Err(e) => {
+            let (message, status) = match e.kind() {
+                ErrorKind::RateLimited => (text.locked, StatusCode::TOO_MANY_REQUESTS),
+                ErrorKind::Unauthenticated => (text.wrong_login, StatusCode::UNAUTHORIZED),
+                ErrorKind::Forbidden => (e.message(), StatusCode::FORBIDDEN),
+                _ => return Err(Problem(e)),
+            };
+            Ok(login_page(
+                Ctx {
+                    state: &state,
+                    tenant: &tenant,
+                    headers: &headers,
+                    text,
+                },
+                &request,
+                &form.request,
+                Some(message),
+                status,
+            ))
+        }
+    }
+}
+
+/// Submits the MFA step.
+#[utoipa::path(post, path = "/t/{slug}/oauth2/login/mfa", operation_id = "oauth_login_mfa", tag = "oauth",
+    params(("slug" = String, Path, description = "The tenant's slug")),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "`csrf`, `request`, `challenge`, `code`, `trust_device`"),
+    responses(
+        (status = 303, description = "Verified: on with the request"),
+        (status = 401, description = "A wrong code (the form again)", content_type = "text/html"),
+    ))]
+pub async fn mfa(
+    State(state): State<AppState>,
+    PublicTenant(tenant): PublicTenant,
+    headers: HeaderMap,
+    client: ClientInfo,
+    Form(form): Form<MfaForm>,
+) -> Result<Response, Problem> {
+    let Some(request) = state.oidc.parked(&tenant, &form.request).await? else {
+        return Ok(expired(&tenant, web::text(None, &headers)));
+    };
+    let text = web::text(request.ui_locales.as_deref(), &headers);
+    if !web::csrf_ok(&headers, form.csrf.as_deref()) {
+        return Ok(pages::error(
+            &tenant,
+            text,
+            StatusCode::FORBIDDEN,
+            text.csrf,
+        ));
+    }
+    let trust = form.trust_device.is_some();
+    match state
+        .oidc
+        .auth()
+        .verify_mfa_session(&tenant, &form.challenge, form.code.trim(), trust, client.ip)
+        .await
+    {
+        Ok((_, session, _)) => logged_in(&state, &tenant, &form.request, request, &session).await,
+        Err(e) if e.kind() == ErrorKind::Unauthenticated => Ok(mfa_page(
+            Ctx {
+                state: &state,
+                tenant: &tenant,
+                headers: &headers,
+                text,
+            },
+            &form.request,
+            &form.challenge,
+            Some(text.wrong_code),
+            StatusCode::UNAUTHORIZED,
+        )),
+        Err(e) if matches!(e.kind(), ErrorKind::InvalidInput | ErrorKind::RateLimited) => Ok(
+            pages::error(&tenant, text, StatusCode::BAD_REQUEST, e.message()),
+        ),
+        Err(e) => Err(Problem(e)),
+    }
+}
