@@ -5,7 +5,9 @@
 //! request, renders the final body with `instance` and `request_id`
 //! ([`finish`]). Error responses made by other layers (a body over the limit,
 //! an extractor's rejection) are turned into problems there too, so no error
-//! leaves as anything but `application/problem+json`.
+//! leaves as anything but `application/problem+json` — except the OAuth
+//! endpoints' RFC 6749 JSON errors and the login pages' HTML error pages,
+//! which their clients (and people) expect in those forms.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -145,8 +147,9 @@ pub async fn finish(response: Response, request_id: &str, path: &str) -> Respons
         return response;
     }
     let has_details = response.extensions().get::<Arc<ProblemDetails>>().is_some();
-    if !has_details && is_json(&response) {
-        // A deliberate JSON error body (the `/ready` report) stays as it is.
+    if !has_details && (is_json(&response) || is_html(&response)) {
+        // A deliberate JSON error body (the `/ready` report, OAuth errors)
+        // or a page for a person (the login pages' errors) stays as it is.
         return response;
     }
     let (mut parts, body) = response.into_parts();
@@ -171,6 +174,14 @@ fn is_json(response: &Response) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"))
+}
+
+fn is_html(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
 }
 
 /// A problem for an error response some other layer produced.

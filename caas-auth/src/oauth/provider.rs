@@ -757,6 +757,16 @@ impl Provider {
             .refresh_token
             .as_deref()
             .ok_or_else(|| oauth("invalid_request", "`refresh_token` is missing"))?;
+        // Scopes are checked before the token is spent: a refused request
+        // must not consume it.
+        if let Some(info) = p.refresh.inspect(&tenant.id, presented).await?
+            && info.client_id.as_deref() == Some(client.id.as_str())
+            && let Some(grant) = info
+                .grant
+                .and_then(|g| serde_json::from_value::<Grant>(g).ok())
+        {
+            authorize::narrow(params.scope.as_deref(), &grant.scopes)?;
+        }
         let rotated = p
             .refresh
             .rotate_for(&tenant.id, presented, Some(&client.id))

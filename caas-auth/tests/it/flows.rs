@@ -33,14 +33,14 @@ caas_core::backend_tests! {
     ],
 }
 
-const CHEAP: HashParams = HashParams {
+pub(crate) const CHEAP: HashParams = HashParams {
     memory_kib: 256,
     iterations: 1,
     parallelism: 1,
 };
-const PASSWORD: &str = "kamen-skarje-papir-1";
+pub(crate) const PASSWORD: &str = "kamen-skarje-papir-1";
 
-fn auth(b: &Backend, params: HashParams) -> Auth {
+pub(crate) fn auth(b: &Backend, params: HashParams) -> Auth {
     let clock = b.shared_clock();
     let keys: Arc<dyn KeyManager> = Arc::new(SqlKeyManager::new(
         b.sql().clone(),
@@ -92,7 +92,11 @@ fn auth(b: &Backend, params: HashParams) -> Auth {
     })
 }
 
-async fn tenant_with(b: &Backend, slug: &str, auth_settings: serde_json::Value) -> Tenant {
+pub(crate) async fn tenant_with(
+    b: &Backend,
+    slug: &str,
+    auth_settings: serde_json::Value,
+) -> Tenant {
     let mut settings = TenantSettings::default();
     settings.extensions.insert("auth".into(), auth_settings);
     SqlTenantStore::new(b.sql().clone(), b.shared_clock())
@@ -104,7 +108,7 @@ async fn tenant_with(b: &Backend, slug: &str, auth_settings: serde_json::Value) 
         .unwrap()
 }
 
-async fn ana(auth: &Auth, t: &Tenant) -> User {
+pub(crate) async fn ana(auth: &Auth, t: &Tenant) -> User {
     let new = NewUser {
         email: Some("ana@example.com".into()),
         ..NewUser::default()
@@ -114,7 +118,7 @@ async fn ana(auth: &Auth, t: &Tenant) -> User {
         .unwrap()
 }
 
-fn login(who: &str, password: &str) -> Login {
+pub(crate) fn login(who: &str, password: &str) -> Login {
     Login {
         login: who.into(),
         password: SecretString::new(password.into()),

@@ -12,6 +12,7 @@ mod flows;
 mod handoff;
 mod mfa;
 mod oauth_clients;
+mod oauth_provider;
 mod revocation;
 mod sessions;
 mod tokens;

@@ -76,6 +76,20 @@ const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/v1/oauth/clients/{id}"),
     ("DELETE", "/v1/oauth/clients/{id}"),
     ("POST", "/v1/oauth/clients/{id}/rotate-secret"),
+    ("GET", "/t/{slug}/.well-known/openid-configuration"),
+    ("GET", "/t/{slug}/oauth2/authorize"),
+    ("GET", "/t/{slug}/oauth2/login"),
+    ("POST", "/t/{slug}/oauth2/login"),
+    ("POST", "/t/{slug}/oauth2/login/mfa"),
+    ("GET", "/t/{slug}/oauth2/consent"),
+    ("POST", "/t/{slug}/oauth2/consent"),
+    ("POST", "/t/{slug}/oauth2/token"),
+    ("POST", "/t/{slug}/oauth2/introspect"),
+    ("POST", "/t/{slug}/oauth2/revoke"),
+    ("GET", "/t/{slug}/oauth2/userinfo"),
+    ("POST", "/t/{slug}/oauth2/userinfo"),
+    ("GET", "/t/{slug}/oauth2/logout"),
+    ("POST", "/t/{slug}/oauth2/logout"),
 ];
 
 async fn the_openapi_document_is_3_1_and_lists_every_route(stack: Stack) {

@@ -8,5 +8,6 @@ mod docs;
 mod e2e;
 mod http;
 mod limits;
+mod oidc;
 mod tenants;
 pub(crate) mod webhooks;

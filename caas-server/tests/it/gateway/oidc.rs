@@ -1,0 +1,380 @@
+//! The OpenID Provider over HTTP: discovery, errors shown or redirected,
+//! the login form (CSRF, Slovenian text, branding, the pages' CSP and
+//! cookie flags), the code exchange with Basic client authentication
+//! (which the gateway's bearer check leaves alone), OAuth error bodies,
+//! and cross-tenant introspection. The full flow with a real client
+//! library is `.ci/interop` (npm openid-client).
+
+use reqwest::Method;
+use reqwest::redirect::Policy;
+use serde_json::{Value, json};
+
+use super::harness::{Gateway, Go, Stack, on_both_stacks, slug};
+
+const PASSWORD: &str = "kamen-skarje-papir-1";
+const REDIRECT: &str = "https://app.example.com/cb";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+struct Setup {
+    slug: String,
+    client_id: String,
+    secret: String,
+}
+
+async fn setup(gw: &Gateway, settings: Value) -> Setup {
+    let slug = slug();
+    let r = gw
+        .admin(Method::POST, "/v1/admin/tenants")
+        .json(
+            &json!({ "slug": slug, "name": "Provider", "settings": settings,
+                       "admin": { "email": "boss@example.com", "password": PASSWORD } }),
+        )
+        .go()
+        .await;
+    assert_eq!(r.status(), 201);
+    let login: Value = gw
+        .anon(Method::POST, "/v1/auth/login")
+        .header("x-tenant-id", &slug)
+        .json(&json!({ "login": "boss@example.com", "password": PASSWORD }))
+        .go()
+        .await
+        .json()
+        .await
+        .unwrap();
+    let admin = login["access_token"].as_str().unwrap().to_owned();
+    let client: Value = gw
+        .anon(Method::POST, "/v1/oauth/clients")
+        .header("x-tenant-id", &slug)
+        .bearer_auth(&admin)
+        .json(&json!({ "name": "Shop <b>", "client_type": "confidential",
+                       "redirect_uris": [REDIRECT],
+                       "grant_types": ["authorization_code", "client_credentials"],
+                       "scopes": ["orders:read"] }))
+        .go()
+        .await
+        .json()
+        .await
+        .unwrap();
+    Setup {
+        slug,
+        client_id: client["id"].as_str().unwrap().to_owned(),
+        secret: client["client_secret"].as_str().unwrap().to_owned(),
+    }
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn authorize_url(gw: &Gateway, s: &Setup, extra: &str) -> String {
+    gw.url(&format!(
+        "/t/{}/oauth2/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid%20email&state=st&nonce=n&code_challenge={CHALLENGE}&code_challenge_method=S256{extra}",
+        s.slug,
+        s.client_id,
+        url_escape(REDIRECT)
+    ))
+}
+
+fn url_escape(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap() + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+fn set_cookies(r: &reqwest::Response) -> Vec<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+fn cookie_pairs(set: &[String]) -> String {
+    set.iter()
+        .map(|c| c.split(';').next().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+async fn the_provider_over_http(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, |_| {}).await else {
+        return;
+    };
+    let branding = json!({ "extensions": { "branding": {
+        "display_name": "Trgovina", "primary_color": "#aa0000", "logo_url": "javascript:alert(1)" } } });
+    let s = setup(&gw, branding).await;
+    let b = browser();
+
+    // Discovery names this tenant's endpoints.
+    let d: Value = b
+        .get(gw.url(&format!("/t/{}/.well-known/openid-configuration", s.slug)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let issuer = d["issuer"].as_str().unwrap().to_owned();
+    assert!(issuer.ends_with(&format!("/t/{}", s.slug)), "{issuer}");
+    assert_eq!(d["token_endpoint"], format!("{issuer}/oauth2/token"));
+    assert_eq!(d["code_challenge_methods_supported"], json!(["S256"]));
+
+    // A redirect URI that is not registered: an HTML error page, no redirect.
+    let bad = authorize_url(&gw, &s, "").replace(
+        &url_escape(REDIRECT),
+        &url_escape("https://evil.example.com/cb"),
+    );
+    let r = b.get(bad).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(
+        ct.starts_with("text/html"),
+        "{ct}: {}",
+        r.text().await.unwrap()
+    );
+    assert!(r.text().await.unwrap().contains("not registered"));
+
+    // Missing PKCE: back to the client with `invalid_request` and the state.
+    let no_pkce = authorize_url(&gw, &s, "").replace(
+        &format!("&code_challenge={CHALLENGE}&code_challenge_method=S256"),
+        "",
+    );
+    let r = b.get(no_pkce).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let loc = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        loc.starts_with(REDIRECT)
+            && loc.contains("error=invalid_request")
+            && loc.contains("state=st"),
+        "{loc}"
+    );
+
+    // To the login page, in Slovenian, branded, escaped, with its own CSP.
+    let r = b
+        .get(authorize_url(&gw, &s, "&ui_locales=sl"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let login_page = gw.url(r.headers()["location"].to_str().unwrap());
+    let r = b.get(&login_page).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && !csp.contains("script-src"),
+        "{csp}"
+    );
+    let cookies = set_cookies(&r);
+    assert!(
+        cookies.iter().all(|c| c.contains("HttpOnly")
+            && c.contains("SameSite=Lax")
+            && c.contains(&format!("Path=/t/{}/", s.slug))),
+        "{cookies:?}"
+    );
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(r#"<html lang="sl">"#) && html.contains("Geslo"),
+        "{html}"
+    );
+    assert!(html.contains("Trgovina") && html.contains("#aa0000"));
+    assert!(
+        !html.contains("javascript:alert"),
+        "an unsafe logo URL is dropped"
+    );
+    assert!(html.contains("Shop &lt;b&gt;") && !html.contains("Shop <b>"));
+    let request = field(&html, "request");
+    let csrf = field(&html, "csrf");
+    let jar = cookie_pairs(&cookies);
+    let post = |form: Vec<(&str, String)>, jar: String| {
+        b.post(gw.url(&format!("/t/{}/oauth2/login", s.slug)))
+            .header("cookie", jar)
+            .form(&form)
+            .send()
+    };
+    // A forged form (no CSRF cookie) is refused and logs nobody in.
+    let r = post(
+        vec![
+            ("csrf", csrf.clone()),
+            ("request", request.clone()),
+            ("login", "boss@example.com".into()),
+            ("password", PASSWORD.into()),
+        ],
+        String::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 403);
+    // A wrong password shows the form again with the error.
+    let r = post(
+        vec![
+            ("csrf", csrf.clone()),
+            ("request", request.clone()),
+            ("login", "boss@example.com".into()),
+            ("password", "wrong-password".into()),
+        ],
+        jar.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("role=\"alert\""));
+    // The right one: on to consent (a third-party client).
+    let r = post(
+        vec![
+            ("csrf", csrf.clone()),
+            ("request", request.clone()),
+            ("login", "boss@example.com".into()),
+            ("password", PASSWORD.into()),
+        ],
+        jar.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("/oauth2/consent?request=")
+    );
+    let jar = format!("{jar}; {}", cookie_pairs(&set_cookies(&r)));
+    let r = b
+        .post(gw.url(&format!("/t/{}/oauth2/consent", s.slug)))
+        .header("cookie", &jar)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("request", request.as_str()),
+            ("decision", "allow"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let back = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
+    let q: std::collections::HashMap<_, _> = back.query_pairs().into_owned().collect();
+    assert_eq!(q["state"], "st");
+    assert_eq!(q["iss"], issuer);
+    let code = q["code"].clone();
+
+    // The token endpoint: a wrong secret is 401 `invalid_client` (JSON, with a challenge).
+    let token_url = gw.url(&format!("/t/{}/oauth2/token", s.slug));
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", VERIFIER),
+    ];
+    let r = b
+        .post(&token_url)
+        .basic_auth(&s.client_id, Some("cs_wrong"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers().contains_key("www-authenticate"));
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"], "invalid_client");
+    let r = b
+        .post(&token_url)
+        .basic_auth(&s.client_id, Some(&s.secret))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let tokens: Value = r.json().await.unwrap();
+    assert!(tokens["id_token"].is_string());
+    // An unknown grant type, and a body that is not a form.
+    let r = b
+        .post(&token_url)
+        .basic_auth(&s.client_id, Some(&s.secret))
+        .form(&[("grant_type", "implicit")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"],
+        "unsupported_grant_type"
+    );
+    let r = b
+        .post(&token_url)
+        .json(&json!({"grant_type": "client_credentials"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_request");
+
+    // Tenant A's access token at tenant B's introspection: inactive.
+    let other = setup(&gw, json!({})).await;
+    let r = b
+        .post(gw.url(&format!("/t/{}/oauth2/introspect", other.slug)))
+        .basic_auth(&other.client_id, Some(&other.secret))
+        .form(&[("token", tokens["access_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({ "active": false }));
+    let r = b
+        .post(gw.url(&format!("/t/{}/oauth2/introspect", s.slug)))
+        .basic_auth(&s.client_id, Some(&s.secret))
+        .form(&[("token", tokens["access_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["active"], true);
+
+    // Userinfo with the token; without one, a Bearer challenge.
+    let r = b
+        .get(gw.url(&format!("/t/{}/oauth2/userinfo", s.slug)))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["email"],
+        "boss@example.com"
+    );
+    let r = b
+        .get(gw.url(&format!("/t/{}/oauth2/userinfo", s.slug)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["www-authenticate"], "Bearer");
+
+    // The same code again: 400 `invalid_grant`, and what the first use got is revoked.
+    let r = b
+        .post(&token_url)
+        .basic_auth(&s.client_id, Some(&s.secret))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    let r = b
+        .post(gw.url(&format!("/t/{}/oauth2/introspect", s.slug)))
+        .basic_auth(&s.client_id, Some(&s.secret))
+        .form(&[("token", tokens["access_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({ "active": false }));
+    gw.stop().await;
+}
+
+on_both_stacks!(the_provider_over_http);
