@@ -21,6 +21,7 @@
 
 pub mod api_keys;
 mod authn;
+pub mod federation;
 pub mod lockout;
 pub mod mfa;
 mod migrations;

@@ -41,6 +41,11 @@ pub static MIGRATIONS: Migrations = Migrations {
             description: "oauth grants and consents",
             sql: include_str!("../migrations/sqlite/30007_oauth_grants.sql"),
         },
+        Migration {
+            version: 30_008,
+            description: "federation",
+            sql: include_str!("../migrations/sqlite/30008_federation.sql"),
+        },
     ],
     postgres: &[
         Migration {
@@ -77,6 +82,11 @@ pub static MIGRATIONS: Migrations = Migrations {
             version: 30_007,
             description: "oauth grants and consents (tenant RLS)",
             sql: include_str!("../migrations/postgres/30007_oauth_grants.sql"),
+        },
+        Migration {
+            version: 30_008,
+            description: "federation (tenant RLS)",
+            sql: include_str!("../migrations/postgres/30008_federation.sql"),
         },
     ],
 };

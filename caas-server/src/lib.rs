@@ -30,6 +30,7 @@ pub mod backends;
 pub mod cli;
 pub mod config;
 pub mod extract;
+pub mod federation;
 pub mod json;
 pub mod master_key;
 pub mod metrics;

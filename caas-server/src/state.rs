@@ -68,6 +68,8 @@ pub struct Services {
     pub auth: caas_auth::Auth,
     /// Every tenant's OAuth 2.0 / OpenID Connect provider.
     pub oidc: caas_auth::oauth::Provider,
+    /// Upstream identity providers and logins through them.
+    pub federation: caas_auth::federation::Federation,
 }
 
 impl Services {
@@ -105,6 +107,20 @@ impl Services {
             .with(auth.parts().tokens.keys().clone());
         let oidc =
             caas_auth::oauth::Provider::new(auth.clone(), backends.kv.clone(), backends.db.clone());
+        let federation = {
+            use caas_auth::federation::{FederatedLinks, Federation, IdentityProviders};
+            let outbound = crate::outbound::Outbound::new(
+                std::time::Duration::from_secs(10),
+                config.auth.federation_allow_private_issuers,
+            )?;
+            Federation::new(
+                IdentityProviders::new(backends.db.clone(), keys.clone(), clock.clone()),
+                FederatedLinks::new(backends.db.clone(), clock.clone()),
+                backends.kv.clone(),
+                Arc::new(crate::federation::OutboundUpstream(outbound)),
+                auth.clone(),
+            )
+        };
         let prekeys = caas_crypto::PrekeyStore::new(backends.db.clone(), clock.clone());
         let mailbox = caas_crypto::Mailbox::new(backends.db.clone(), clock.clone());
         Ok(Services {
@@ -123,6 +139,7 @@ impl Services {
             mailbox,
             provisioners,
             oidc,
+            federation,
             auth,
         })
     }

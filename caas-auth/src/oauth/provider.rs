@@ -711,7 +711,14 @@ impl Provider {
         let p = self.auth.parts();
         let now = p.clock.now().as_secs();
         let ttl = i64::try_from(p.tokens.config().access_ttl.as_secs()).unwrap_or(900);
-        let mfa = grant.amr.iter().any(|m| m == "mfa");
+        let has = |m: &str| grant.amr.iter().any(|a| a == m);
+        let acr = if has("mfa") {
+            "urn:caas:acr:mfa"
+        } else if has("fed") {
+            "urn:caas:acr:fed"
+        } else {
+            "urn:caas:acr:pwd"
+        };
         let mut claims = Map::new();
         claims.insert("iss".into(), json!(self.issuer(tenant)));
         claims.insert("sub".into(), json!(user.id.to_string()));
@@ -720,14 +727,7 @@ impl Provider {
         claims.insert("iat".into(), json!(now));
         claims.insert("exp".into(), json!(now.saturating_add(ttl)));
         claims.insert("auth_time".into(), json!(grant.auth_time));
-        claims.insert(
-            "acr".into(),
-            json!(if mfa {
-                "urn:caas:acr:mfa"
-            } else {
-                "urn:caas:acr:pwd"
-            }),
-        );
+        claims.insert("acr".into(), json!(acr));
         if !grant.amr.is_empty() {
             claims.insert("amr".into(), json!(grant.amr));
         }

@@ -8,6 +8,7 @@
 )]
 
 mod api_keys;
+mod federation;
 mod flows;
 mod handoff;
 mod mfa;

@@ -47,6 +47,7 @@ pub struct FileConfig {
 #[serde(deny_unknown_fields)]
 struct AuthSection {
     password_hash_memory_kib: Option<u32>,
+    federation_allow_private_issuers: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -169,6 +170,10 @@ impl FileConfig {
         set(
             &mut config.auth.password_hash_memory_kib,
             self.auth.password_hash_memory_kib,
+        );
+        set(
+            &mut config.auth.federation_allow_private_issuers,
+            self.auth.federation_allow_private_issuers,
         );
         Ok(())
     }

@@ -65,12 +65,17 @@ pub struct AuthConfig {
     /// argon2id memory per password hash, in KiB (default 19456, OWASP's
     /// recommendation; lower only for tests).
     pub password_hash_memory_kib: u32,
+    /// Let tenants configure upstream identity providers on private,
+    /// loopback or link-local addresses (default off: federation requests
+    /// go through the same address policy as webhooks).
+    pub federation_allow_private_issuers: bool,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
         AuthConfig {
             password_hash_memory_kib: 19 * 1024,
+            federation_allow_private_issuers: false,
         }
     }
 }

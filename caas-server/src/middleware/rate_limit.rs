@@ -34,13 +34,16 @@ pub enum RouteClass {
 }
 
 impl RouteClass {
-    /// The class of `path`: `/v1/auth/…` and a tenant issuer's `/t/{slug}/oauth2/…`
-    /// are authentication routes.
+    /// The class of `path`: `/v1/auth/…` and a tenant issuer's
+    /// `/t/{slug}/oauth2/…` and `/t/{slug}/federation/…` are authentication
+    /// routes.
     pub fn of(path: &str) -> RouteClass {
         let oauth = path
             .strip_prefix("/t/")
             .and_then(|rest| rest.split_once('/'))
-            .is_some_and(|(_, rest)| rest.starts_with("oauth2/"));
+            .is_some_and(|(_, rest)| {
+                rest.starts_with("oauth2/") || rest.starts_with("federation/")
+            });
         if path.starts_with("/v1/auth/") || oauth {
             RouteClass::Auth
         } else {
@@ -171,6 +174,10 @@ mod tests {
     fn auth_routes_are_classified() {
         assert_eq!(RouteClass::of("/v1/auth/login"), RouteClass::Auth);
         assert_eq!(RouteClass::of("/t/acme/oauth2/token"), RouteClass::Auth);
+        assert_eq!(
+            RouteClass::of("/t/acme/federation/idp_x/callback"),
+            RouteClass::Auth
+        );
         assert_eq!(
             RouteClass::of("/t/acme/.well-known/jwks.json"),
             RouteClass::Api

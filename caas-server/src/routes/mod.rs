@@ -105,6 +105,17 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(oidc::token::revoke))
         .routes(routes!(oidc::userinfo::get, oidc::userinfo::post))
         .routes(routes!(oidc::logout::page, oidc::logout::confirm))
+        .routes(routes!(oidc::federation::start))
+        .routes(routes!(oidc::federation::callback))
+        .routes(routes!(
+            auth::identity_providers::list,
+            auth::identity_providers::create
+        ))
+        .routes(routes!(
+            auth::identity_providers::get,
+            auth::identity_providers::update,
+            auth::identity_providers::delete
+        ))
 }
 
 /// The document's header: title, version, security schemes, tags.

@@ -2,6 +2,7 @@
 //! over `caas_auth::Auth`.
 
 pub mod api_keys;
+pub mod identity_providers;
 pub mod login;
 pub mod mfa;
 pub mod oauth_clients;

@@ -56,7 +56,7 @@ pub async fn list(
 #[utoipa::path(post, path = "/v1/oauth/clients", operation_id = "create_oauth_client", tag = "oauth",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    request_body(content = Object, description = "`name`, `client_type` (`confidential`|`public`), `redirect_uris`, `post_logout_redirect_uris`, `grant_types` (`authorization_code`, `refresh_token`, `client_credentials`, `password`), `scopes`, `first_party`, `access_token_ttl_secs`, `refresh_token_ttl_secs`"),
+    request_body(content = Object, description = "`name`, `client_type` (`confidential`|`public`), `redirect_uris`, `post_logout_redirect_uris`, `grant_types` (`authorization_code`, `refresh_token`, `client_credentials`, `password`), `scopes`, `first_party`, `access_token_ttl_secs`, `refresh_token_ttl_secs`, `token_endpoint_auth_method` (`client_secret_basic`|`client_secret_post`|`private_key_jwt`|`none`), `jwks` (for `private_key_jwt`), `audiences` (APIs for `resource`)"),
     responses(
         (status = 201, description = "Registered; a confidential client's secret is shown only now", body = ClientWithSecret),
         (status = 400, description = "Invalid settings", body = ProblemDetails, content_type = "application/problem+json"),

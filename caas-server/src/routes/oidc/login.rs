@@ -23,6 +23,7 @@ use crate::state::AppState;
 
 /// `?request=` of the pages.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RequestRef {
     /// The parked authorization request.
     pub request: String,
@@ -54,6 +55,21 @@ struct Ctx<'a> {
     tenant: &'a Tenant,
     headers: &'a HeaderMap,
     text: &'static Text,
+    /// The tenant's enabled upstream providers (id, name), for the login page.
+    providers: Vec<(String, String)>,
+}
+
+/// The tenant's enabled upstream providers.
+async fn upstreams(state: &AppState, tenant: &Tenant) -> Result<Vec<(String, String)>, Problem> {
+    Ok(state
+        .federation
+        .providers()
+        .list(&tenant.id)
+        .await?
+        .into_iter()
+        .filter(|p| p.settings.enabled)
+        .map(|p| (p.id, p.settings.name))
+        .collect())
 }
 
 fn login_page(
@@ -62,6 +78,7 @@ fn login_page(
         tenant,
         headers,
         text,
+        providers,
     }: Ctx<'_>,
     request: &AuthorizationRequest,
     id: &str,
@@ -81,7 +98,7 @@ fn login_page(
 <label for="password">{password}</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit">{submit}</button>
-</form>"#,
+</form>{upstream}"#,
         title = esc(text.sign_in),
         to = esc(text.sign_in_to),
         client = esc(&request.client_name),
@@ -92,6 +109,26 @@ fn login_page(
         hint = esc(request.login_hint.as_deref().unwrap_or("")),
         password = esc(text.password),
         submit = esc(text.submit_login),
+        upstream = if providers.is_empty() {
+            String::new()
+        } else {
+            let links: String = providers
+                .iter()
+                .map(|(pid, name)| {
+                    format!(
+                        r#"<li><a class="button" href="/t/{}/federation/{}/start?request={}">{}</a></li>"#,
+                        esc(tenant.slug.as_str()),
+                        esc(pid),
+                        esc(id),
+                        esc(name)
+                    )
+                })
+                .collect();
+            format!(
+                r#"<nav aria-label="{label}"><p>{label}</p><ul class="upstream">{links}</ul></nav>"#,
+                label = esc(text.or_continue_with)
+            )
+        },
     );
     let mut response = pages::page(tenant, text, status, text.sign_in, &body);
     if let Some(set) = set {
@@ -106,6 +143,7 @@ fn mfa_page(
         tenant,
         headers,
         text,
+        ..
     }: Ctx<'_>,
     id: &str,
     challenge: &str,
@@ -165,6 +203,7 @@ pub async fn page(
             tenant: &tenant,
             headers: &headers,
             text,
+            providers: upstreams(&state, &tenant).await?,
         },
         &request,
         &r.request,
@@ -174,7 +213,7 @@ pub async fn page(
 }
 
 /// Logged in: remember the browser and go on with the request.
-async fn logged_in(
+pub(super) async fn logged_in(
     state: &AppState,
     tenant: &Tenant,
     id: &str,
@@ -258,6 +297,7 @@ pub async fn submit(
                 tenant: &tenant,
                 headers: &headers,
                 text,
+                providers: Vec::new(),
             },
             &form.request,
             &challenge_id,
@@ -277,6 +317,7 @@ pub async fn submit(
                     tenant: &tenant,
                     headers: &headers,
                     text,
+                    providers: upstreams(&state, &tenant).await?,
                 },
                 &request,
                 &form.request,
@@ -329,6 +370,7 @@ pub async fn mfa(
                 tenant: &tenant,
                 headers: &headers,
                 text,
+                providers: Vec::new(),
             },
             &form.request,
             &form.challenge,

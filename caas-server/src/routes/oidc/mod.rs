@@ -7,6 +7,7 @@
 pub mod authorize;
 pub mod consent;
 pub mod discovery;
+pub mod federation;
 pub mod login;
 pub mod logout;
 pub mod token;

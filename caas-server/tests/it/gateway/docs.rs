@@ -90,6 +90,13 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/t/{slug}/oauth2/userinfo"),
     ("GET", "/t/{slug}/oauth2/logout"),
     ("POST", "/t/{slug}/oauth2/logout"),
+    ("GET", "/t/{slug}/federation/{provider}/start"),
+    ("GET", "/t/{slug}/federation/{provider}/callback"),
+    ("GET", "/v1/identity-providers"),
+    ("POST", "/v1/identity-providers"),
+    ("GET", "/v1/identity-providers/{id}"),
+    ("PUT", "/v1/identity-providers/{id}"),
+    ("DELETE", "/v1/identity-providers/{id}"),
 ];
 
 async fn the_openapi_document_is_3_1_and_lists_every_route(stack: Stack) {
@@ -150,6 +157,7 @@ async fn the_openapi_document_is_3_1_and_lists_every_route(stack: Stack) {
         let concrete = path
             .replace("{slug}", "nobody")
             .replace("{id}", "x")
+            .replace("{provider}", "p")
             .replace("{delivery_id}", "y");
         let r = gw
             .admin(method.parse().unwrap(), &concrete)

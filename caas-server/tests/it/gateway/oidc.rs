@@ -377,4 +377,121 @@ async fn the_provider_over_http(stack: Stack) {
     gw.stop().await;
 }
 
-on_both_stacks!(the_provider_over_http);
+async fn identity_providers_are_managed_by_tenant_admins(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, |_| {}).await else {
+        return;
+    };
+    let s = setup(&gw, json!({})).await;
+    let login: Value = gw
+        .anon(Method::POST, "/v1/auth/login")
+        .header("x-tenant-id", &s.slug)
+        .json(&json!({ "login": "boss@example.com", "password": PASSWORD }))
+        .go()
+        .await
+        .json()
+        .await
+        .unwrap();
+    let admin = login["access_token"].as_str().unwrap().to_owned();
+    let call = |method: Method, path: &str| {
+        gw.anon(method, path)
+            .header("x-tenant-id", &s.slug)
+            .bearer_auth(&admin)
+    };
+    // Rules: a generic OIDC provider needs an issuer; the address policy
+    // refuses a loopback issuer unless the operator allows it.
+    let r = call(Method::POST, "/v1/identity-providers")
+        .json(&json!({ "kind": "oidc", "name": "Corp", "client_id": "c" }))
+        .go()
+        .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["field"], "issuer");
+    let r = call(Method::POST, "/v1/identity-providers")
+        .json(&json!({ "kind": "oidc", "name": "Corp", "client_id": "c", "issuer": "http://127.0.0.1:9/" }))
+        .go()
+        .await;
+    assert_eq!(r.status(), 400);
+    // Google: the secret is write-only.
+    let r = call(Method::POST, "/v1/identity-providers")
+        .json(&json!({ "kind": "google", "name": "Google", "client_id": "g.apps", "client_secret": "gsecret" }))
+        .go()
+        .await;
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["has_secret"], true);
+    assert!(created.get("client_secret").is_none());
+    assert!(!created.to_string().contains("gsecret"));
+    // An update without a secret keeps it.
+    let r = call(Method::PUT, &format!("/v1/identity-providers/{id}"))
+        .json(&json!({ "kind": "google", "name": "Google Workspace", "client_id": "g.apps" }))
+        .go()
+        .await;
+    assert_eq!(r.status(), 200);
+    let updated: Value = r.json().await.unwrap();
+    assert_eq!(
+        (updated["has_secret"].clone(), updated["name"].clone()),
+        (json!(true), json!("Google Workspace"))
+    );
+    let list: Value = call(Method::GET, "/v1/identity-providers")
+        .go()
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    // Other principals may not manage them.
+    let tenant_id = gw.tenant_id(&s.slug).await;
+    let r = gw
+        .as_user(&tenant_id, &s.slug, Method::GET, "/v1/identity-providers")
+        .go()
+        .await;
+    assert_eq!(r.status(), 403);
+    // The login page offers it; a forged callback is refused with a page.
+    let b = browser();
+    let r = b.get(authorize_url(&gw, &s, "")).send().await.unwrap();
+    let r = b
+        .get(gw.url(r.headers()["location"].to_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Google Workspace")
+            && html.contains(&format!("/federation/{id}/start?request=")),
+        "{html}"
+    );
+    let r = b
+        .get(gw.url(&format!(
+            "/t/{}/federation/{id}/callback?state=forged&code=x",
+            s.slug
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("state"));
+    let r = b
+        .get(gw.url(&format!(
+            "/t/{}/federation/{id}/start?request=unknown",
+            s.slug
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // Deleted: gone.
+    let r = call(Method::DELETE, &format!("/v1/identity-providers/{id}"))
+        .go()
+        .await;
+    assert_eq!(r.status(), 204);
+    let r = call(Method::GET, &format!("/v1/identity-providers/{id}"))
+        .go()
+        .await;
+    assert_eq!(r.status(), 404);
+    gw.stop().await;
+}
+
+on_both_stacks!(
+    the_provider_over_http,
+    identity_providers_are_managed_by_tenant_admins
+);
