@@ -85,7 +85,7 @@ async fn providers_seal_their_secrets(b: &Backend) {
     let mut tx = b.sql().tenant_tx(&t.id).await.unwrap();
     let raw: Scalar<Vec<u8>> =
         query("SELECT sealed_secret FROM auth_identity_providers WHERE tenant_id = $1 AND id = $2")
-            .bind(&t.id)
+            .bind(t.id)
             .bind(p.id.as_str())
             .fetch_one(&mut tx)
             .await
