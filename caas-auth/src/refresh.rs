@@ -144,6 +144,15 @@ impl Presented {
     }
 }
 
+/// A family's own token lifetime: `refresh_ttl_secs` in its grant (an OAuth
+/// client's `refresh_token_ttl_secs`).
+fn family_ttl(grant: &serde_json::Value) -> Option<Duration> {
+    grant
+        .get("refresh_ttl_secs")
+        .and_then(serde_json::Value::as_u64)
+        .map(Duration::from_secs)
+}
+
 const PRESENTED: &str = "SELECT t.family_id, f.session_id, f.user_id, f.client_id, f.grant_data, \
      t.created_at, t.expires_at, t.used_at, f.revoked_at \
      FROM auth_refresh_tokens t JOIN auth_refresh_families f \
@@ -202,7 +211,8 @@ impl RefreshTokens {
         .bind(grant.as_deref())
         .execute(&mut tx)
         .await?;
-        let issued = self.add(&mut tx, tenant, family, session).await?;
+        let ttl = client.and_then(|(_, g)| family_ttl(g));
+        let issued = self.add(&mut tx, tenant, family, session, ttl).await?;
         tx.commit().await?;
         Ok(issued)
     }
@@ -213,10 +223,12 @@ impl RefreshTokens {
         tenant: &TenantId,
         family: Uuid,
         session: &Session,
+        ttl: Option<Duration>,
     ) -> Result<IssuedRefresh> {
         let token = opaque::token(PREFIX);
         let now = self.clock.now();
-        let expires_at = now.saturating_add(self.policy.ttl).min(session.expires_at);
+        let ttl = ttl.unwrap_or(self.policy.ttl);
+        let expires_at = now.saturating_add(ttl).min(session.expires_at);
         query(
             "INSERT INTO auth_refresh_tokens (tenant_id, token_hash, family_id, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -309,7 +321,8 @@ impl RefreshTokens {
             return Err(refused("the session of this refresh token ended"));
         };
         let mut tx = self.db.tenant_tx(tenant).await?;
-        let refresh = self.add(&mut tx, tenant, family, &session).await?;
+        let ttl = grant.as_ref().and_then(family_ttl);
+        let refresh = self.add(&mut tx, tenant, family, &session, ttl).await?;
         tx.commit().await?;
         Ok(Rotated {
             refresh,

@@ -505,6 +505,34 @@ impl Auth {
         Ok(())
     }
 
+    /// A guest's session (for the OAuth provider's "continue as guest"), when
+    /// the tenant allows guests (403 otherwise); it lasts the guest lifetime.
+    pub async fn guest_session(
+        &self,
+        tenant: &Tenant,
+        fingerprint: Fingerprint,
+    ) -> Result<Session> {
+        if !AuthSettings::of(&tenant.settings)?.allow_guests {
+            return Err(
+                Error::forbidden("this tenant does not allow guests").with_code("guests_disabled")
+            );
+        }
+        let subject = format!("guest:{}", new_id(self.parts.clock.as_ref()));
+        self.parts
+            .sessions
+            .create(
+                &tenant.id,
+                &NewSession {
+                    user_id: subject,
+                    kind: PrincipalKind::Guest,
+                    fingerprint,
+                    metadata: serde_json::Map::new(),
+                    amr: Vec::new(),
+                },
+            )
+            .await
+    }
+
     /// A guest token, when the tenant allows guests (403 otherwise).
     pub async fn guest(&self, tenant: &Tenant) -> Result<TokenPair> {
         let settings = AuthSettings::of(&tenant.settings)?;

@@ -68,6 +68,9 @@ struct Pending {
     verifier: String,
     request: String,
     redirect_uri: String,
+    /// SHA-256 of the browser binding (a cookie): the callback must come
+    /// from the browser that started the login.
+    binding: String,
 }
 
 /// A finished upstream login.
@@ -202,13 +205,16 @@ impl Federation {
 
     /// Starts a login at provider `id` for the parked authorization request
     /// `request`; returns the URL to send the browser to. `redirect_uri` is
-    /// `{issuer}/federation/{id}/callback`.
+    /// `{issuer}/federation/{id}/callback`; `binding` is a random value the
+    /// server also sets as a cookie, so that a callback URL cannot be
+    /// replayed in another browser (login CSRF).
     pub async fn start(
         &self,
         tenant: &Tenant,
         id: &str,
         request: &str,
         redirect_uri: &str,
+        binding: &str,
     ) -> Result<String> {
         let (provider, secret) = self.enabled(tenant, id).await?;
         let endpoints = self.endpoints(&provider).await?;
@@ -229,6 +235,7 @@ impl Federation {
             verifier: verifier.secret().clone(),
             request: request.to_owned(),
             redirect_uri: redirect_uri.to_owned(),
+            binding: opaque::digest(binding),
         };
         self.kv
             .set(
@@ -241,7 +248,8 @@ impl Federation {
     }
 
     /// Finishes a login at provider `id`: `state` and `code` from the
-    /// callback's query (or the provider's `error`).
+    /// callback's query (or the provider's `error`), `binding` from the
+    /// browser's cookie.
     pub async fn callback(
         &self,
         tenant: &Tenant,
@@ -249,6 +257,7 @@ impl Federation {
         state: Option<&str>,
         code: Option<&str>,
         error: Option<&str>,
+        binding: Option<&str>,
     ) -> Result<Federated> {
         let state = state
             .filter(|s| !s.is_empty() && s.len() <= 256)
@@ -265,6 +274,11 @@ impl Federation {
             .map_err(|_| Error::internal("a stored federation state is not JSON"))?;
         if pending.provider_id != id {
             return Err(refused("the login's `state` belongs to another provider"));
+        }
+        if !binding.is_some_and(|b| opaque::matches(Some(&pending.binding), b)) {
+            return Err(refused(
+                "this login was started in another browser: start it again here",
+            ));
         }
         if let Some(error) = error {
             return Err(refused_owned(format!(
@@ -292,7 +306,14 @@ impl Federation {
             .request_async(&http)
             .await
             .map_err(|e| {
-                tracing::info!(error = %e, provider = id, "an upstream code exchange failed");
+                // Only the kind of failure: a body that failed to parse may hold tokens.
+                let kind = match &e {
+                    oauth2::RequestTokenError::ServerResponse(r) => r.error().as_ref().to_owned(),
+                    oauth2::RequestTokenError::Request(_) => "request".to_owned(),
+                    oauth2::RequestTokenError::Parse(..) => "unparsable response".to_owned(),
+                    oauth2::RequestTokenError::Other(_) => "other".to_owned(),
+                };
+                tracing::info!(error = %kind, provider = id, "an upstream code exchange failed");
                 refused("the identity provider did not accept the login's code")
             })?;
         let identity = match &endpoints.oidc {

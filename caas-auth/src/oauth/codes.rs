@@ -24,8 +24,11 @@ pub struct CodeGrant {
     pub client_id: String,
     /// The exact redirect URI of the request.
     pub redirect_uri: String,
-    /// The user.
+    /// The user (or the guest's `guest:…` id).
     pub user_id: String,
+    /// A guest, not a user.
+    #[serde(default)]
+    pub guest: bool,
     /// The browser session at the provider (the ID token's `sid`).
     pub browser_session: Uuid,
     /// Granted scopes.
@@ -57,7 +60,7 @@ struct Record {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Redeemed {
     /// The first use: the grant.
-    Fresh(CodeGrant),
+    Fresh(Box<CodeGrant>),
     /// A second use: the grant session the first use opened, to be ended.
     Reused(Uuid),
 }
@@ -141,7 +144,7 @@ impl AuthorizationCodes {
             )
             .await?;
         if won {
-            return Ok(Redeemed::Fresh(record.grant));
+            return Ok(Redeemed::Fresh(Box::new(record.grant)));
         }
         // Another redemption won the race: this one is the reuse.
         let now: Option<Record> = self

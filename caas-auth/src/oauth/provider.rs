@@ -67,6 +67,10 @@ pub struct TokenParams {
     pub username: Option<String>,
     /// Password grant: the password.
     pub password: Option<String>,
+    /// The client's address (set by the server, not read from the form):
+    /// the password grant's lockout per IP.
+    #[serde(skip)]
+    pub ip: Option<std::net::IpAddr>,
 }
 
 /// A successful token response (RFC 6749 §5.1).
@@ -120,6 +124,40 @@ struct Grant {
     auth_time: i64,
     amr: Vec<String>,
     browser_session: Option<Uuid>,
+    /// The client's refresh-token lifetime, when it sets one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_ttl_secs: Option<u64>,
+}
+
+/// Who a grant is for: a user of the tenant, or a guest (no account).
+#[derive(Debug, Clone)]
+enum Holder {
+    User(Box<User>),
+    Guest(String),
+}
+
+impl Holder {
+    fn subject(&self) -> String {
+        match self {
+            Holder::User(u) => u.id.to_string(),
+            Holder::Guest(g) => g.clone(),
+        }
+    }
+
+    fn kind(&self) -> PrincipalKind {
+        match self {
+            Holder::User(_) => PrincipalKind::User,
+            Holder::Guest(_) => PrincipalKind::Guest,
+        }
+    }
+
+    /// Profile and email claims for `scopes` (none for guests).
+    fn claims(&self, scopes: &[String]) -> Map<String, Value> {
+        match self {
+            Holder::User(u) => user_claims(u, scopes),
+            Holder::Guest(_) => Map::new(),
+        }
+    }
 }
 
 fn oauth(code: &'static str, message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
@@ -338,21 +376,14 @@ impl Provider {
                 .is_some_and(|age| now.as_secs() > s.auth_time.as_secs().saturating_add(age))
         };
         let usable = session.filter(|s| {
-            s.kind == PrincipalKind::User
+            matches!(s.kind, PrincipalKind::User | PrincipalKind::Guest)
                 && (fresh || (!too_old(s) && !request.prompt.contains("login")))
         });
-        let user = match usable {
-            Some(s) => match s.user_id.parse::<Uuid>() {
-                Ok(id) => p
-                    .users
-                    .get(&tenant.id, id)
-                    .await?
-                    .filter(|u| u.status == UserStatus::Active),
-                Err(_) => None,
-            },
+        let holder = match usable {
+            Some(s) => self.holder(tenant, s.kind, &s.user_id).await?,
             None => None,
         };
-        let (Some(session), Some(user)) = (usable, user) else {
+        let (Some(session), Some(holder)) = (usable, holder) else {
             if none {
                 return Ok(Next::Redirect(self.refuse(
                     tenant,
@@ -363,7 +394,7 @@ impl Provider {
             }
             return Ok(Next::Login);
         };
-        let uid = user.id.to_string();
+        let uid = holder.subject();
         if !request.first_party && !consented {
             let remembered = !request.prompt.contains("consent")
                 && self
@@ -395,6 +426,7 @@ impl Provider {
                     client_id: request.client_id.clone(),
                     redirect_uri: request.redirect_uri.clone(),
                     user_id: uid,
+                    guest: holder.kind() == PrincipalKind::Guest,
                     browser_session: session.id,
                     scopes: request.scopes.clone(),
                     audience: request.audience.clone(),
@@ -505,6 +537,25 @@ impl Provider {
         }
     }
 
+    /// The holder of a session or grant: an active user, or a guest.
+    async fn holder(
+        &self,
+        tenant: &Tenant,
+        kind: PrincipalKind,
+        id: &str,
+    ) -> Result<Option<Holder>> {
+        match kind {
+            PrincipalKind::User => Ok(self
+                .active_user(tenant, id)
+                .await?
+                .map(|u| Holder::User(Box::new(u)))),
+            PrincipalKind::Guest if id.starts_with("guest:") => {
+                Ok(Some(Holder::Guest(id.to_owned())))
+            }
+            _ => Ok(None),
+        }
+    }
+
     async fn active_user(&self, tenant: &Tenant, id: &str) -> Result<Option<User>> {
         let Ok(id) = id.parse::<Uuid>() else {
             return Ok(None);
@@ -537,7 +588,7 @@ impl Provider {
         })?;
         let sid = new_id(p.clock.as_ref());
         let grant = match self.codes.redeem(&tenant.id, code, sid).await? {
-            Redeemed::Fresh(g) => g,
+            Redeemed::Fresh(g) => *g,
             Redeemed::Reused(first) => {
                 self.end_grant(tenant, first).await?;
                 return Err(oauth(
@@ -567,7 +618,12 @@ impl Provider {
                 "the PKCE `code_verifier` does not match the challenge",
             ));
         }
-        let Some(user) = self.active_user(tenant, &grant.user_id).await? else {
+        let kind = if grant.guest {
+            PrincipalKind::Guest
+        } else {
+            PrincipalKind::User
+        };
+        let Some(holder) = self.holder(tenant, kind, &grant.user_id).await? else {
             return Err(oauth("invalid_grant", "the user is no longer active"));
         };
         let mut metadata = Map::new();
@@ -579,7 +635,7 @@ impl Provider {
                 sid,
                 &NewSession {
                     user_id: grant.user_id.clone(),
-                    kind: PrincipalKind::User,
+                    kind,
                     fingerprint: Fingerprint::default(),
                     metadata,
                     amr: grant.amr.clone(),
@@ -592,12 +648,13 @@ impl Provider {
             auth_time: grant.auth_time,
             amr: grant.amr.clone(),
             browser_session: Some(grant.browser_session),
+            refresh_ttl_secs: client.settings.refresh_token_ttl_secs,
         };
         let response = self
             .user_tokens(
                 tenant,
                 client,
-                &user,
+                &holder,
                 &session,
                 &carried,
                 grant.nonce.as_deref(),
@@ -638,7 +695,7 @@ impl Provider {
         &self,
         tenant: &Tenant,
         client: &OAuthClient,
-        user: &User,
+        holder: &Holder,
         session: &Session,
         grant: &Grant,
         nonce: Option<&str>,
@@ -646,25 +703,39 @@ impl Provider {
     ) -> Result<TokenResponse> {
         let p = self.auth.parts();
         let first_party = client.settings.first_party;
+        let settings = AuthSettings::of(&tenant.settings)?;
+        let mut ttl = client
+            .settings
+            .access_token_ttl_secs
+            .map(Duration::from_secs);
+        let roles = match holder {
+            Holder::User(user) if first_party => roles(user),
+            _ => Vec::new(),
+        };
+        if let Holder::Guest(_) = holder {
+            let guest = Duration::from_secs(settings.guest_ttl_secs);
+            ttl = Some(ttl.map_or(guest, |t| t.min(guest)));
+        }
         let request = TokenRequest {
             session: Some(session.id.to_string()),
             scopes: grant.scopes.clone(),
-            roles: if first_party { roles(user) } else { Vec::new() },
+            roles,
             amr: grant.amr.clone(),
             auth_time: Some(caas_core::Timestamp::from_millis(
                 grant.auth_time.saturating_mul(1000),
             )),
             audience: self.audience(tenant, client, &grant.audience),
             client_id: Some(client.id.clone()),
-            ttl: client
-                .settings
-                .access_token_ttl_secs
-                .map(Duration::from_secs),
-            ..TokenRequest::new(user.id.to_string(), PrincipalKind::User)
+            ttl,
+            ..TokenRequest::new(holder.subject(), holder.kind())
         };
-        let format = AuthSettings::of(&tenant.settings)?.token_format;
-        let issued = p.tokens.issue_as(tenant, &request, format).await?;
+        let issued = p
+            .tokens
+            .issue_as(tenant, &request, settings.token_format)
+            .await?;
+        // Guests get no refresh tokens (as on the first-party routes).
         let refresh = if new_family
+            && matches!(holder, Holder::User(_))
             && client
                 .settings
                 .grant_types
@@ -683,7 +754,7 @@ impl Provider {
         };
         let id_token = if grant.scopes.iter().any(|s| s == "openid") {
             Some(
-                self.id_token(tenant, client, user, grant, nonce, Some(&issued.token))
+                self.id_token(tenant, client, holder, grant, nonce, Some(&issued.token))
                     .await?,
             )
         } else {
@@ -703,7 +774,7 @@ impl Provider {
         &self,
         tenant: &Tenant,
         client: &OAuthClient,
-        user: &User,
+        holder: &Holder,
         grant: &Grant,
         nonce: Option<&str>,
         access_token: Option<&str>,
@@ -721,7 +792,7 @@ impl Provider {
         };
         let mut claims = Map::new();
         claims.insert("iss".into(), json!(self.issuer(tenant)));
-        claims.insert("sub".into(), json!(user.id.to_string()));
+        claims.insert("sub".into(), json!(holder.subject()));
         claims.insert("aud".into(), json!(client.id));
         claims.insert("azp".into(), json!(client.id));
         claims.insert("iat".into(), json!(now));
@@ -737,7 +808,7 @@ impl Provider {
         if let Some(sid) = grant.browser_session {
             claims.insert("sid".into(), json!(sid.to_string()));
         }
-        claims.extend(user_claims(user, &grant.scopes));
+        claims.extend(holder.claims(&grant.scopes));
         let algorithm = p.tokens.keys().signer(&tenant.id).await?.signing.1;
         if let Some(at) = access_token {
             claims.insert("at_hash".into(), json!(half_hash(algorithm, at)));
@@ -785,7 +856,15 @@ impl Provider {
         };
         grant.scopes = authorize::narrow(params.scope.as_deref(), &grant.scopes)?;
         let mut response = self
-            .user_tokens(tenant, client, &user, &rotated.session, &grant, None, false)
+            .user_tokens(
+                tenant,
+                client,
+                &Holder::User(Box::new(user)),
+                &rotated.session,
+                &grant,
+                None,
+                false,
+            )
             .await?;
         response.refresh_token = Some(rotated.refresh.token.expose().clone());
         Ok(response)
@@ -863,7 +942,7 @@ impl Provider {
             login: username.to_owned(),
             password: caas_core::SecretString::new(password.to_owned()),
             fingerprint: Fingerprint::default(),
-            ip: None,
+            ip: params.ip,
             trusted_device: None,
         };
         let (user, session) = match self.auth.sign_in(tenant, &login).await {
@@ -883,9 +962,18 @@ impl Provider {
             auth_time: session.auth_time.as_secs(),
             amr: session.amr.clone(),
             browser_session: None,
+            refresh_ttl_secs: client.settings.refresh_token_ttl_secs,
         };
-        self.user_tokens(tenant, client, &user, &session, &grant, None, true)
-            .await
+        self.user_tokens(
+            tenant,
+            client,
+            &Holder::User(Box::new(user)),
+            &session,
+            &grant,
+            None,
+            true,
+        )
+        .await
     }
 
     // ---- Introspection, revocation, userinfo, logout ----
@@ -986,17 +1074,17 @@ impl Provider {
         let p = self.auth.parts();
         let claims = p.tokens.verify_any_audience(access_token, tenant).await?;
         let scopes: Vec<String> = claims.scope.split_whitespace().map(str::to_owned).collect();
-        if claims.kind != PrincipalKind::User || !scopes.iter().any(|s| s == "openid") {
+        if !scopes.iter().any(|s| s == "openid") {
             return Err(Error::invalid_token(
                 "the access token was not issued with the `openid` scope",
             ));
         }
-        let Some(user) = self.active_user(tenant, &claims.sub).await? else {
+        let Some(holder) = self.holder(tenant, claims.kind, &claims.sub).await? else {
             return Err(Error::invalid_token("the user is no longer active"));
         };
         let mut out = Map::new();
-        out.insert("sub".into(), json!(user.id.to_string()));
-        out.extend(user_claims(&user, &scopes));
+        out.insert("sub".into(), json!(holder.subject()));
+        out.extend(holder.claims(&scopes));
         Ok(Value::Object(out))
     }
 

@@ -130,7 +130,7 @@ const config = await client.discovery(new URL(`${base}/t/${slug}`), app.id,
   { client_secret: app.client_secret, id_token_signed_response_alg: 'EdDSA' }, undefined, insecure);
 
 // One login through the upstream provider; returns the CAAS page the flow ends on.
-async function federatedLogin(browse, accountId) {
+async function federatedLogin(browse, accountId, callbackBrowser = browse) {
   const verifier = client.randomPKCECodeVerifier();
   const url = client.buildAuthorizationUrl(config, {
     redirect_uri: redirectUri, scope: 'openid email profile', state: 'st', nonce: 'nn',
@@ -167,7 +167,7 @@ async function federatedLogin(browse, accountId) {
     if (loc.startsWith(callback)) break;
   }
   check(loc.startsWith(callback), 'back at the CAAS callback', loc);
-  r = await browse(loc);
+  r = await callbackBrowser(loc);
   return { r, verifier };
 }
 
@@ -196,6 +196,12 @@ let r = await fetch(`${callback}?state=forged&code=whatever`, { redirect: 'manua
 let html = await r.text();
 check(r.status === 400 && r.headers.get('content-type').startsWith('text/html') && html.includes('state'), 'a wrong state is refused with a page', [r.status, html.slice(-400)]);
 console.log('ok: a wrong state is refused');
+
+// A valid callback replayed in another browser (login CSRF): refused.
+const { r: elsewhere } = await federatedLogin(makeBrowser(), 'mojca', makeBrowser());
+html = await elsewhere.text();
+check(elsewhere.status === 400 && html.includes('another browser'), 'a callback from another browser is refused', [elsewhere.status, html.slice(-400)]);
+console.log('ok: a callback in another browser is refused');
 
 // A tampered upstream ID token: refused.
 tamper = true;

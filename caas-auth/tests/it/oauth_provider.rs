@@ -32,6 +32,7 @@ caas_core::backend_tests! {
         refresh_client_credentials_and_password,
         private_key_jwt_assertions,
         introspection_revocation_userinfo_logout,
+        guests_log_in_without_an_account,
     ],
 }
 
@@ -734,6 +735,15 @@ async fn introspection_revocation_userinfo_logout(b: &Backend) {
     let w = world(b, "authz-intro", json!({})).await;
     let p = &w.provider;
     let creds = basic(&w, &w.secret);
+    // The client's own refresh-token lifetime.
+    let mut short = settings(false);
+    short.refresh_token_ttl_secs = Some(300);
+    w.auth
+        .parts()
+        .clients
+        .update(&w.tenant.id, &w.client.id, &short)
+        .await
+        .unwrap();
     let c = code(&w, &params(&w)).await;
     let tokens = p
         .token(&w.tenant, &creds, &exchange(&c, VERIFIER))
@@ -762,6 +772,14 @@ async fn introspection_revocation_userinfo_logout(b: &Backend) {
     assert_eq!(claims["email"], "ana@example.com");
     // Revocation by another client changes nothing; by the owner it works.
     let refresh = tokens.refresh_token.clone().unwrap();
+    let info = p
+        .introspect(&w.tenant, &creds, Some(&refresh))
+        .await
+        .unwrap();
+    assert_eq!(
+        info["exp"].as_i64().unwrap() - info["iat"].as_i64().unwrap(),
+        300
+    );
     p.revoke(&other.tenant, &basic(&other, &other.secret), Some(&refresh))
         .await
         .unwrap();
@@ -848,4 +866,61 @@ async fn other_id_token(w: &World) -> String {
         .unwrap()
         .id_token
         .unwrap()
+}
+
+async fn guests_log_in_without_an_account(b: &Backend) {
+    let closed = world(b, "authz-guest-no", json!({})).await;
+    let e = closed
+        .auth
+        .guest_session(&closed.tenant, Default::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "guests_disabled");
+
+    let mut w = world(
+        b,
+        "authz-guest",
+        json!({ "allow_guests": true, "guest_ttl_secs": 600 }),
+    )
+    .await;
+    w.session = w
+        .auth
+        .guest_session(&w.tenant, Default::default())
+        .await
+        .unwrap();
+    let c = code(&w, &params(&w)).await;
+    let creds = basic(&w, &w.secret);
+    let tokens = w
+        .provider
+        .token(&w.tenant, &creds, &exchange(&c, VERIFIER))
+        .await
+        .unwrap();
+    // No refresh token for a guest, even with offline_access; a short token.
+    assert!(tokens.refresh_token.is_none());
+    assert!(tokens.expires_in <= 600);
+    let claims = w
+        .auth
+        .parts()
+        .tokens
+        .verify_any_audience(&tokens.access_token, &w.tenant)
+        .await
+        .unwrap();
+    assert!(claims.sub.starts_with("guest:"));
+    assert_eq!(claims.kind, caas_core::PrincipalKind::Guest);
+    let id = w
+        .auth
+        .parts()
+        .tokens
+        .verify_own_signature(tokens.id_token.as_deref().unwrap(), &w.tenant)
+        .await
+        .unwrap();
+    assert_eq!(id["sub"], claims.sub.as_str());
+    assert!(id.get("email").is_none());
+    // Userinfo knows only the subject.
+    let info = w
+        .provider
+        .userinfo(&w.tenant, &tokens.access_token)
+        .await
+        .unwrap();
+    assert_eq!(info, json!({ "sub": claims.sub }));
 }

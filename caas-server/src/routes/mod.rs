@@ -99,6 +99,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(oidc::authorize::authorize))
         .routes(routes!(oidc::login::page, oidc::login::submit))
         .routes(routes!(oidc::login::mfa))
+        .routes(routes!(oidc::login::guest))
         .routes(routes!(oidc::consent::page, oidc::consent::submit))
         .routes(routes!(oidc::token::token))
         .routes(routes!(oidc::token::introspect))

@@ -4,14 +4,14 @@
 //! an upstream refusal) are shown on the error page.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use caas_core::ErrorKind;
 use serde::Deserialize;
 
 use super::authorize::expired;
 use super::login::{RequestRef, logged_in};
-use super::web;
+use super::web::{self, FEDERATION_COOKIE};
 use crate::extract::PublicTenant;
 use crate::pages;
 use crate::problem::Problem;
@@ -39,6 +39,8 @@ fn shown(
         ErrorKind::InvalidInput | ErrorKind::Unauthenticated => StatusCode::BAD_REQUEST,
         ErrorKind::Forbidden => StatusCode::FORBIDDEN,
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        // e.g. the email is another user's and the provider does not link by email
+        ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::Unavailable => StatusCode::BAD_GATEWAY,
         _ => return None,
     };
@@ -71,12 +73,16 @@ pub async fn start(
     let callback = state
         .oidc
         .endpoint(&tenant, &format!("/federation/{provider}/callback"));
+    let binding = web::random_token();
     match state
         .federation
-        .start(&tenant, &provider, &r.request, &callback)
+        .start(&tenant, &provider, &r.request, &callback, &binding)
         .await
     {
-        Ok(url) => Ok(web::see_other(&url, Vec::new())),
+        Ok(url) => {
+            let cookie = web::set_cookie(&state, &tenant, FEDERATION_COOKIE, &binding, Some(600));
+            Ok(web::see_other(&url, vec![(header::SET_COOKIE, cookie)]))
+        }
         Err(e) => shown(&tenant, &headers, &e).ok_or(Problem(e)),
     }
 }
@@ -106,6 +112,7 @@ pub async fn callback(
             q.state.as_deref(),
             q.code.as_deref(),
             q.error.as_deref(),
+            web::cookie(&headers, FEDERATION_COOKIE).as_deref(),
         )
         .await
     {

@@ -14,7 +14,7 @@ use caas_core::{ErrorKind, SecretString, Tenant};
 use serde::Deserialize;
 
 use super::authorize::{expired, go, hidden};
-use super::web::{self, LOGIN_COOKIE};
+use super::web::{self, LOGIN_COOKIE, TRUSTED_COOKIE};
 use crate::extract::PublicTenant;
 use crate::pages::{self, Text, esc};
 use crate::problem::Problem;
@@ -98,7 +98,7 @@ fn login_page(
 <label for="password">{password}</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit">{submit}</button>
-</form>{upstream}"#,
+</form>{guest}{upstream}"#,
         title = esc(text.sign_in),
         to = esc(text.sign_in_to),
         client = esc(&request.client_name),
@@ -109,6 +109,17 @@ fn login_page(
         hint = esc(request.login_hint.as_deref().unwrap_or("")),
         password = esc(text.password),
         submit = esc(text.submit_login),
+        guest = if caas_auth::AuthSettings::of(&tenant.settings).is_ok_and(|s| s.allow_guests) {
+            format!(
+                r#"<form method="post" action="/t/{}/oauth2/login/guest">{}{}<button type="submit" class="secondary">{}</button></form>"#,
+                esc(tenant.slug.as_str()),
+                hidden("csrf", &csrf),
+                hidden("request", id),
+                esc(text.guest)
+            )
+        } else {
+            String::new()
+        },
         upstream = if providers.is_empty() {
             String::new()
         } else {
@@ -284,7 +295,7 @@ pub async fn submit(
         password: SecretString::new(form.password),
         fingerprint: client.fingerprint,
         ip: client.ip,
-        trusted_device: None,
+        trusted_device: web::cookie(&headers, TRUSTED_COOKIE),
     };
     match state.oidc.auth().sign_in(&tenant, &login).await {
         Ok(SignIn::Session(done)) => {
@@ -363,7 +374,21 @@ pub async fn mfa(
         .verify_mfa_session(&tenant, &form.challenge, form.code.trim(), trust, client.ip)
         .await
     {
-        Ok((_, session, _)) => logged_in(&state, &tenant, &form.request, request, &session).await,
+        Ok((_, session, trusted)) => {
+            let mut response = logged_in(&state, &tenant, &form.request, request, &session).await?;
+            if let Some(token) = trusted {
+                let days = caas_auth::AuthSettings::of(&tenant.settings)?.trusted_device_days;
+                let cookie = web::set_cookie(
+                    &state,
+                    &tenant,
+                    TRUSTED_COOKIE,
+                    token.expose(),
+                    Some(i64::from(days) * 86_400),
+                );
+                response.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            Ok(response)
+        }
         Err(e) if e.kind() == ErrorKind::Unauthenticated => Ok(mfa_page(
             Ctx {
                 state: &state,
@@ -380,6 +405,58 @@ pub async fn mfa(
         Err(e) if matches!(e.kind(), ErrorKind::InvalidInput | ErrorKind::RateLimited) => Ok(
             pages::error(&tenant, text, StatusCode::BAD_REQUEST, e.message()),
         ),
+        Err(e) => Err(Problem(e)),
+    }
+}
+
+/// The guest form.
+#[derive(Debug, Deserialize)]
+pub struct GuestForm {
+    csrf: Option<String>,
+    request: String,
+}
+
+/// Continues as a guest, when the tenant allows guests.
+#[utoipa::path(post, path = "/t/{slug}/oauth2/login/guest", operation_id = "oauth_login_guest", tag = "oauth",
+    params(("slug" = String, Path, description = "The tenant's slug")),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "`csrf`, `request`"),
+    responses(
+        (status = 303, description = "A guest session: on with the request"),
+        (status = 403, description = "The tenant does not allow guests", content_type = "text/html"),
+    ))]
+pub async fn guest(
+    State(state): State<AppState>,
+    PublicTenant(tenant): PublicTenant,
+    headers: HeaderMap,
+    client: ClientInfo,
+    Form(form): Form<GuestForm>,
+) -> Result<Response, Problem> {
+    let Some(request) = state.oidc.parked(&tenant, &form.request).await? else {
+        return Ok(expired(&tenant, web::text(None, &headers)));
+    };
+    let text = web::text(request.ui_locales.as_deref(), &headers);
+    if !web::csrf_ok(&headers, form.csrf.as_deref()) {
+        return Ok(pages::error(
+            &tenant,
+            text,
+            StatusCode::FORBIDDEN,
+            text.csrf,
+        ));
+    }
+    match state
+        .oidc
+        .auth()
+        .guest_session(&tenant, client.fingerprint)
+        .await
+    {
+        Ok(session) => logged_in(&state, &tenant, &form.request, request, &session).await,
+        Err(e) if e.kind() == ErrorKind::Forbidden => Ok(pages::error(
+            &tenant,
+            text,
+            StatusCode::FORBIDDEN,
+            e.message(),
+        )),
         Err(e) => Err(Problem(e)),
     }
 }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use super::web::{self, ClientForm};
 use crate::extract::PublicTenant;
+use crate::routes::auth::ClientInfo;
 use crate::state::AppState;
 
 /// The token endpoint's form.
@@ -53,12 +54,14 @@ pub async fn token(
     State(state): State<AppState>,
     PublicTenant(tenant): PublicTenant,
     headers: HeaderMap,
+    client: ClientInfo,
     form: Result<Form<TokenForm>, FormRejection>,
 ) -> Response {
-    let Form(form) = match form {
+    let Form(mut form) = match form {
         Ok(f) => f,
         Err(r) => return bad_form(r),
     };
+    form.params.ip = client.ip;
     let answer = async {
         let credentials = web::credentials(&headers, &form.client)?;
         state.oidc.token(&tenant, &credentials, &form.params).await

@@ -21,6 +21,17 @@ use crate::state::AppState;
 pub const LOGIN_COOKIE: &str = "caas_login";
 /// The CSRF cookie (double submit).
 pub const CSRF_COOKIE: &str = "caas_csrf";
+/// A trusted device (skips MFA for the tenant's configured days).
+pub const TRUSTED_COOKIE: &str = "caas_trusted";
+/// Binds a federated login to the browser that started it.
+pub const FEDERATION_COOKIE: &str = "caas_federation";
+
+/// 256 random bits, base64url.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes[..]);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
 
 /// The value of cookie `name`.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -67,9 +78,7 @@ pub fn csrf_token(
     match cookie(headers, CSRF_COOKIE).filter(|c| c.len() == 43) {
         Some(c) => (c, None),
         None => {
-            let mut bytes = [0u8; 32];
-            rand::fill(&mut bytes[..]);
-            let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+            let token = random_token();
             let set = set_cookie(state, tenant, CSRF_COOKIE, &token, None);
             (token, Some(set))
         }

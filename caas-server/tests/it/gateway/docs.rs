@@ -81,6 +81,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/t/{slug}/oauth2/login"),
     ("POST", "/t/{slug}/oauth2/login"),
     ("POST", "/t/{slug}/oauth2/login/mfa"),
+    ("POST", "/t/{slug}/oauth2/login/guest"),
     ("GET", "/t/{slug}/oauth2/consent"),
     ("POST", "/t/{slug}/oauth2/consent"),
     ("POST", "/t/{slug}/oauth2/token"),

@@ -112,6 +112,16 @@ async fn the_provider_over_http(stack: Stack) {
         "display_name": "Trgovina", "primary_color": "#aa0000", "logo_url": "javascript:alert(1)" } } });
     let s = setup(&gw, branding).await;
     let b = browser();
+    // No guests here: no guest button.
+    {
+        let r = b.get(authorize_url(&gw, &s, "")).send().await.unwrap();
+        let page = b
+            .get(gw.url(r.headers()["location"].to_str().unwrap()))
+            .send()
+            .await
+            .unwrap();
+        assert!(!page.text().await.unwrap().contains("/oauth2/login/guest"));
+    }
 
     // Discovery names this tenant's endpoints.
     let d: Value = b
