@@ -30,8 +30,10 @@ fn json(method: &str, path: &str, token: Option<&str>, body: serde_json::Value) 
     let mut b = Request::builder()
         .method(method)
         .uri(path)
-        .header("content-type", "application/json")
-        .header("x-tenant-id", "bench");
+        .header("content-type", "application/json");
+    if !path.starts_with("/v1/admin/") {
+        b = b.header("x-tenant-id", "bench");
+    }
     if let Some(t) = token {
         b = b.header("authorization", format!("Bearer {t}"));
     }
