@@ -1,0 +1,11 @@
+//! caas-authz's integration tests.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+mod corpus;
+mod sliced_vs_full;
