@@ -122,6 +122,7 @@ pub struct Error {
     message: Cow<'static, str>,
     field: Option<Cow<'static, str>>,
     retry_after: Option<Duration>,
+    details: Option<Box<serde_json::Value>>,
     source: Option<BoxError>,
 }
 
@@ -137,6 +138,7 @@ impl Error {
             message: message.into(),
             field: None,
             retry_after: None,
+            details: None,
             source: None,
         }
     }
@@ -209,6 +211,20 @@ impl Error {
     pub fn with_retry_after(mut self, after: Duration) -> Self {
         self.retry_after = Some(after);
         self
+    }
+
+    /// Structured details for clients (for example a parser's diagnostics,
+    /// each with line, column and message); servers render them as the
+    /// problem's `errors` member. Never secrets.
+    #[must_use]
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(Box::new(details));
+        self
+    }
+
+    /// The structured details, if any.
+    pub fn details(&self) -> Option<&serde_json::Value> {
+        self.details.as_deref()
     }
 
     /// Attaches the underlying cause.

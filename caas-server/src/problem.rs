@@ -51,6 +51,11 @@ pub struct ProblemDetails {
     /// The input field the problem is about, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Structured details (e.g. each parser diagnostic with line, column
+    /// and message), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub errors: Option<serde_json::Value>,
 }
 
 impl ProblemDetails {
@@ -64,6 +69,7 @@ impl ProblemDetails {
             code: code.to_owned(),
             request_id: None,
             field: None,
+            errors: None,
         }
     }
 }
@@ -96,6 +102,9 @@ impl Problem {
         };
         let mut details = ProblemDetails::new(status, e.code(), kind.title(), detail);
         details.field = e.field().map(str::to_owned);
+        if kind.is_client_facing() {
+            details.errors = e.details().cloned();
+        }
         let mut response = render(&details);
         let headers = response.headers_mut();
         if let Some(after) = e.retry_after()

@@ -9,3 +9,4 @@
 
 mod corpus;
 mod sliced_vs_full;
+mod store;
