@@ -335,21 +335,7 @@ impl TokenService {
         if token.len() > MAX_TOKEN {
             return Err(invalid("the token is too long"));
         }
-        let header = jsonwebtoken::decode_header(token)
-            .map_err(|_| invalid("the token is malformed or uses an unsupported algorithm"))?;
-        let kid = header
-            .kid
-            .ok_or_else(|| invalid("the token names no signing key (`kid`)"))?;
-        let (algorithm, key, _) = self
-            .keys
-            .verifier(&tenant.id, &kid)
-            .await?
-            .ok_or_else(|| invalid("the token's signing key is unknown to this tenant"))?;
-        if header.alg != algorithm.jwt()
-            || (algorithm == SigningAlgorithm::HS256 && !self.config.dangerous_allow_hs256)
-        {
-            return Err(invalid("the token's algorithm is not allowed for its key"));
-        }
+        let (algorithm, key) = self.jwt_key(token, tenant).await?;
         let mut validation = Validation::new(algorithm.jwt());
         validation.validate_exp = false;
         validation.validate_nbf = false;
@@ -404,8 +390,14 @@ impl TokenService {
         paseto::claims(trusted.payload()).map_err(|_| invalid("the token is malformed"))
     }
 
-    async fn decode_jwt(&self, token: &str, tenant: &Tenant) -> Result<Claims> {
-        // `alg: none` and unknown algorithms fail here.
+    /// The key a JWT of `tenant` names (`kid`) and its algorithm, which must
+    /// be the token's: the allow-list is exactly the key's own algorithm
+    /// (`alg: none` and unknown algorithms fail at the header).
+    async fn jwt_key(
+        &self,
+        token: &str,
+        tenant: &Tenant,
+    ) -> Result<(SigningAlgorithm, jsonwebtoken::DecodingKey)> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| invalid("the token is malformed or uses an unsupported algorithm"))?;
         let kid = header
@@ -416,12 +408,16 @@ impl TokenService {
             .verifier(&tenant.id, &kid)
             .await?
             .ok_or_else(|| invalid("the token's signing key is unknown to this tenant"))?;
-        // The allow-list: exactly the algorithm of the key named by `kid`.
         if header.alg != algorithm.jwt()
             || (algorithm == SigningAlgorithm::HS256 && !self.config.dangerous_allow_hs256)
         {
             return Err(invalid("the token's algorithm is not allowed for its key"));
         }
+        Ok((algorithm, key))
+    }
+
+    async fn decode_jwt(&self, token: &str, tenant: &Tenant) -> Result<Claims> {
+        let (algorithm, key) = self.jwt_key(token, tenant).await?;
         let mut validation = Validation::new(algorithm.jwt());
         // Time and audience are checked in `check`, on the service's clock.
         validation.validate_exp = false;

@@ -107,6 +107,37 @@ pub async fn authorize(
     go(&state, &tenant, &request, None, next, Vec::new()).await
 }
 
+/// The parked request `id` and the language of its pages — or the page to
+/// show instead (the request is unknown or expired).
+pub(super) async fn parked(
+    state: &AppState,
+    tenant: &Tenant,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<Result<(AuthorizationRequest, &'static pages::Text), Response>, Problem> {
+    let Some(request) = state.oidc.parked(tenant, id).await? else {
+        return Ok(Err(expired(tenant, web::text(None, headers))));
+    };
+    let text = web::text(request.ui_locales.as_deref(), headers);
+    Ok(Ok((request, text)))
+}
+
+/// [`parked`] for a submitted form, whose CSRF token must match the cookie.
+pub(super) async fn submitted(
+    state: &AppState,
+    tenant: &Tenant,
+    headers: &HeaderMap,
+    id: &str,
+    csrf: Option<&str>,
+) -> Result<Result<(AuthorizationRequest, &'static pages::Text), Response>, Problem> {
+    Ok(match parked(state, tenant, headers, id).await? {
+        Ok((_, text)) if !web::csrf_ok(headers, csrf) => {
+            Err(pages::error(tenant, text, StatusCode::FORBIDDEN, text.csrf))
+        }
+        other => other,
+    })
+}
+
 /// The page for an unknown or expired parked request.
 pub(super) fn expired(tenant: &Tenant, text: &'static pages::Text) -> Response {
     pages::error(tenant, text, StatusCode::BAD_REQUEST, text.expired)

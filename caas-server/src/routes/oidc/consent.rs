@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::authorize::{browser_session, expired, go, hidden};
+use super::authorize::{browser_session, go, hidden, parked, submitted};
 use super::login::RequestRef;
 use super::web;
 use crate::extract::PublicTenant;
@@ -36,10 +36,10 @@ pub async fn page(
     headers: HeaderMap,
     Query(r): Query<RequestRef>,
 ) -> Result<Response, Problem> {
-    let Some(request) = state.oidc.parked(&tenant, &r.request).await? else {
-        return Ok(expired(&tenant, web::text(None, &headers)));
+    let (request, text) = match parked(&state, &tenant, &headers, &r.request).await? {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
     };
-    let text = web::text(request.ui_locales.as_deref(), &headers);
     if browser_session(&state, &tenant, &headers).await?.is_none() {
         return Ok(web::see_other(
             &format!("/t/{}/oauth2/login?request={}", tenant.slug, r.request),
@@ -89,18 +89,18 @@ pub async fn submit(
     headers: HeaderMap,
     Form(form): Form<ConsentForm>,
 ) -> Result<Response, Problem> {
-    let Some(request) = state.oidc.parked(&tenant, &form.request).await? else {
-        return Ok(expired(&tenant, web::text(None, &headers)));
+    let (request, _) = match submitted(
+        &state,
+        &tenant,
+        &headers,
+        &form.request,
+        form.csrf.as_deref(),
+    )
+    .await?
+    {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
     };
-    let text = web::text(request.ui_locales.as_deref(), &headers);
-    if !web::csrf_ok(&headers, form.csrf.as_deref()) {
-        return Ok(pages::error(
-            &tenant,
-            text,
-            StatusCode::FORBIDDEN,
-            text.csrf,
-        ));
-    }
     let session = browser_session(&state, &tenant, &headers).await?;
     if form.decision != "allow" {
         state.oidc.unpark(&tenant, &form.request).await?;

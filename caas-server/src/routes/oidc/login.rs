@@ -13,7 +13,7 @@ use caas_auth::{Login, SignIn};
 use caas_core::{ErrorKind, SecretString, Tenant};
 use serde::Deserialize;
 
-use super::authorize::{expired, go, hidden};
+use super::authorize::{go, hidden, parked, submitted};
 use super::web::{self, LOGIN_COOKIE, TRUSTED_COOKIE};
 use crate::extract::PublicTenant;
 use crate::pages::{self, Text, esc};
@@ -204,10 +204,10 @@ pub async fn page(
     headers: HeaderMap,
     Query(r): Query<RequestRef>,
 ) -> Result<Response, Problem> {
-    let Some(request) = state.oidc.parked(&tenant, &r.request).await? else {
-        return Ok(expired(&tenant, web::text(None, &headers)));
+    let (request, text) = match parked(&state, &tenant, &headers, &r.request).await? {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
     };
-    let text = web::text(request.ui_locales.as_deref(), &headers);
     Ok(login_page(
         Ctx {
             state: &state,
@@ -278,18 +278,18 @@ pub async fn submit(
     client: ClientInfo,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, Problem> {
-    let Some(request) = state.oidc.parked(&tenant, &form.request).await? else {
-        return Ok(expired(&tenant, web::text(None, &headers)));
+    let (request, text) = match submitted(
+        &state,
+        &tenant,
+        &headers,
+        &form.request,
+        form.csrf.as_deref(),
+    )
+    .await?
+    {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
     };
-    let text = web::text(request.ui_locales.as_deref(), &headers);
-    if !web::csrf_ok(&headers, form.csrf.as_deref()) {
-        return Ok(pages::error(
-            &tenant,
-            text,
-            StatusCode::FORBIDDEN,
-            text.csrf,
-        ));
-    }
     let login = Login {
         login: form.login,
         password: SecretString::new(form.password),
@@ -355,18 +355,18 @@ pub async fn mfa(
     client: ClientInfo,
     Form(form): Form<MfaForm>,
 ) -> Result<Response, Problem> {
-    let Some(request) = state.oidc.parked(&tenant, &form.request).await? else {
-        return Ok(expired(&tenant, web::text(None, &headers)));
+    let (request, text) = match submitted(
+        &state,
+        &tenant,
+        &headers,
+        &form.request,
+        form.csrf.as_deref(),
+    )
+    .await?
+    {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
     };
-    let text = web::text(request.ui_locales.as_deref(), &headers);
-    if !web::csrf_ok(&headers, form.csrf.as_deref()) {
-        return Ok(pages::error(
-            &tenant,
-            text,
-            StatusCode::FORBIDDEN,
-            text.csrf,
-        ));
-    }
     let trust = form.trust_device.is_some();
     match state
         .oidc
@@ -432,18 +432,18 @@ pub async fn guest(
     client: ClientInfo,
     Form(form): Form<GuestForm>,
 ) -> Result<Response, Problem> {
-    let Some(request) = state.oidc.parked(&tenant, &form.request).await? else {
-        return Ok(expired(&tenant, web::text(None, &headers)));
+    let (request, text) = match submitted(
+        &state,
+        &tenant,
+        &headers,
+        &form.request,
+        form.csrf.as_deref(),
+    )
+    .await?
+    {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
     };
-    let text = web::text(request.ui_locales.as_deref(), &headers);
-    if !web::csrf_ok(&headers, form.csrf.as_deref()) {
-        return Ok(pages::error(
-            &tenant,
-            text,
-            StatusCode::FORBIDDEN,
-            text.csrf,
-        ));
-    }
     match state
         .oidc
         .auth()
