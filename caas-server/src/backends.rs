@@ -18,6 +18,7 @@ pub fn migrations() -> Vec<&'static Migrations> {
         &caas_core::MIGRATIONS,
         &caas_crypto::MIGRATIONS,
         &caas_auth::MIGRATIONS,
+        &caas_authz::MIGRATIONS,
         &crate::migrations::MIGRATIONS,
     ]
 }

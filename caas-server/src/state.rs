@@ -70,6 +70,8 @@ pub struct Services {
     pub oidc: caas_auth::oauth::Provider,
     /// Upstream identity providers and logins through them.
     pub federation: caas_auth::federation::Federation,
+    /// Every tenant's Cedar policy versions.
+    pub policies: caas_authz::PolicyStore,
 }
 
 impl Services {
@@ -121,6 +123,7 @@ impl Services {
                 auth.clone(),
             )
         };
+        let policies = caas_authz::PolicyStore::new(backends.db.clone(), clock.clone());
         let prekeys = caas_crypto::PrekeyStore::new(backends.db.clone(), clock.clone());
         let mailbox = caas_crypto::Mailbox::new(backends.db.clone(), clock.clone());
         Ok(Services {
@@ -140,6 +143,7 @@ impl Services {
             provisioners,
             oidc,
             federation,
+            policies,
             auth,
         })
     }

@@ -8,6 +8,7 @@
 pub mod admin_keys;
 pub mod admin_tenants;
 pub mod auth;
+pub mod authz;
 pub mod e2e;
 pub mod health;
 pub mod metrics;
@@ -112,6 +113,9 @@ pub fn api() -> OpenApiRouter<AppState> {
             auth::identity_providers::list,
             auth::identity_providers::create
         ))
+        .routes(routes!(authz::policies::current, authz::policies::publish))
+        .routes(routes!(authz::policies::versions))
+        .routes(routes!(authz::policies::rollback))
         .routes(routes!(
             auth::identity_providers::get,
             auth::identity_providers::update,
@@ -180,7 +184,13 @@ fn base() -> OpenApi {
                 .build(),
             TagBuilder::new()
                 .name("oauth")
-                .description(Some("The tenant's OAuth 2.0 / OpenID Connect clients"))
+                .description(Some(
+                    "The tenant's OpenID Provider, its OAuth clients and upstream identity providers",
+                ))
+                .build(),
+            TagBuilder::new()
+                .name("authz")
+                .description(Some("Authorization: the tenant's Cedar policies (in progress)"))
                 .build(),
             TagBuilder::new()
                 .name("e2e")

@@ -4,6 +4,7 @@
 pub(crate) mod harness;
 
 mod auth;
+mod authz;
 mod docs;
 mod e2e;
 mod http;
