@@ -1,22 +1,44 @@
 //! Authorization for CAAS, on Cedar (the `cedar-policy` crate).
 //!
-//! Built so far (issue 7, in progress): [`PolicyStore`], versioned per-tenant
-//! policy sets with their schema, validated in strict mode with Cedar's
-//! diagnostics (line, column) on every publish; and [`SlicedPolicies`], a Cedar policy
-//! set indexed by policy scope so that each request evaluates only the
-//! policies that can apply to it — with the same decision, reasons and
-//! errors as the whole set (checked against Cedar's integration corpus and
-//! randomized comparisons). To come: entities and the `EntityProvider`, RBAC,
-//! resource ACLs, cross-tenant grants, the decision cache and audit, and the
-//! HTTP surface. It depends only on `caas-core` (and Cedar); see DESIGN.md.
+//! - [`PolicyStore`]: versioned per-tenant policy sets with their schema,
+//!   validated in strict mode with Cedar's diagnostics (line, column).
+//! - [`SlicedPolicies`]: a Cedar policy set indexed by policy scope, so that
+//!   each request evaluates only the policies that can apply to it — with
+//!   the same decision, reasons and errors as the whole set.
+//! - Entities ([`EntityProvider`], the built-in [`SqlEntities`]), roles
+//!   ([`RoleStore`]: the built-in owner, admin, editor, viewer and the
+//!   tenant's), access entries on resources inherited down the resource
+//!   hierarchy, cross-tenant grants.
+//! - [`Engine`]: decisions with reasons, batches, "which actions", filters;
+//!   the caches and their invalidation across instances; decision audit.
+//! - [`RouteCheck`]: the four checks an API route declares.
+//!
+//! It depends only on `caas-core` (and Cedar); see DESIGN.md.
 
+mod checks;
 mod diagnostics;
+mod engine;
+mod entities;
 mod migrations;
+pub mod model;
+mod roles;
+mod schema;
 mod slice;
 mod store;
 
+pub use self::checks::{Caller, RouteCheck};
 pub use self::diagnostics::Finding;
+pub use self::engine::{AuthzRequest, CHANGED_TOPIC, Decision, Engine, EngineConfig, EngineParts};
+pub use self::entities::{
+    AccessEntry, EntityInput, EntityProvider, EntityRecord, MAX_ACCESS_ENTRIES, MAX_ATTRS_BYTES,
+    MAX_PARENTS, SqlEntities,
+};
 pub use self::migrations::MIGRATIONS;
+pub use self::model::EntityRef;
+pub use self::roles::{
+    BUILTIN_ROLES, MAX_INHERITS, MAX_PERMISSIONS, MAX_ROLES, RoleDef, RoleStore, builtin_roles,
+};
+pub use self::schema::BUILTIN_TYPES;
 pub use self::slice::SlicedPolicies;
 pub use self::store::{
     Checked, MAX_POLICIES, MAX_POLICY_BYTES, MAX_SCHEMA_BYTES, PolicyDraft, PolicyStore,

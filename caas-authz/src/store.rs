@@ -99,11 +99,14 @@ pub fn check(draft: &PolicyDraft) -> Result<Checked> {
     if draft.note.as_ref().is_some_and(|n| n.chars().count() > 500) {
         return Err(Error::invalid_input("`note` may be at most 500 characters").with_field("note"));
     }
-    let schema = Schema::from_cedarschema_str(&draft.schema)
-        .map_err(|e| {
-            invalid("invalid_schema", "schema", findings(&e, &draft.schema)).with_field("schema")
-        })?
-        .0;
+    let schema = crate::schema::parse(&draft.schema).map_err(|e| {
+        invalid(
+            "invalid_schema",
+            "schema",
+            findings(e.error.as_ref(), &draft.schema),
+        )
+        .with_field("schema")
+    })?;
     let policies = PolicySet::from_str(&draft.policies).map_err(|e| {
         let all: Vec<Finding> = e
             .iter()

@@ -160,6 +160,21 @@ impl AuditSink for MemoryAuditSink {
     }
 }
 
+/// An [`AuditSink`] that writes each event to the log (target `audit`, level
+/// info) as one JSON line: what the server uses until a durable log is
+/// configured.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TracingAuditSink;
+
+#[async_trait]
+impl AuditSink for TracingAuditSink {
+    async fn record(&self, event: AuditEvent) -> Result<()> {
+        let line = serde_json::to_string(&event)?;
+        tracing::info!(target: "audit", event = %line, "audit");
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,7 +22,9 @@ mod tenant;
 pub mod testkit;
 mod validate;
 
-pub use self::audit::{AuditEvent, AuditSink, MemoryAuditSink, Outcome, SharedAuditSink};
+pub use self::audit::{
+    AuditEvent, AuditSink, MemoryAuditSink, Outcome, SharedAuditSink, TracingAuditSink,
+};
 pub use self::authn::{
     AuthContext, Authenticator, Authenticators, Credential, SharedAuthenticator,
 };

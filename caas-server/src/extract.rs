@@ -158,7 +158,20 @@ impl FromRequestParts<AppState> for TenantAdmin {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
         let access = TenantAccess::from_request_parts(parts, state).await?;
-        if !(access.by_admin() || access.principal.has_role(TENANT_ADMIN_ROLE)) {
+        // The role from the credentials, or assigned in caas-authz (with
+        // inheritance: an owner is an admin).
+        let assigned = || async {
+            let me = caas_authz::EntityRef::principal(&access.principal, &access.tenant.id);
+            state
+                .authz
+                .tenant_roles(&access.tenant.id, &me, &access.principal.roles)
+                .await
+                .map(|roles| roles.contains(TENANT_ADMIN_ROLE))
+        };
+        if !(access.by_admin()
+            || access.principal.has_role(TENANT_ADMIN_ROLE)
+            || assigned().await?)
+        {
             return Err(Problem(Error::forbidden(
                 "this route is for administrators of the tenant",
             )));

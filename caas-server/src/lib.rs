@@ -24,8 +24,10 @@
 //! [`routes`] parse, call one library function, and serialize; every error
 //! leaves as problem+json ([`problem`]).
 
+pub mod access;
 pub mod admin_key;
 pub mod auth;
+pub mod authz;
 pub mod backends;
 pub mod cli;
 pub mod config;
@@ -162,6 +164,8 @@ impl Server {
         // Subscribed before the first request is served, so no event a
         // request publishes is missed.
         let dispatcher = webhooks::worker::Dispatcher::subscribe(&state.backends.events).await?;
+        // Other instances' authorization changes drop this one's caches.
+        let authz_listener = state.authz.listen().await?;
         let dispatcher = tokio::spawn(dispatcher.run(
             state.webhooks.store.clone(),
             state.webhooks.wake.clone(),
@@ -191,6 +195,7 @@ impl Server {
         .await
         .map_err(|e| Error::internal(format!("server error: {e}")));
         let _ = stop_tx.send(true);
+        authz_listener.abort();
         if let Err(e) = dispatcher.await {
             tracing::error!(error = %e, "the webhook dispatcher panicked");
         }

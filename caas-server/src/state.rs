@@ -70,8 +70,9 @@ pub struct Services {
     pub oidc: caas_auth::oauth::Provider,
     /// Upstream identity providers and logins through them.
     pub federation: caas_auth::federation::Federation,
-    /// Every tenant's Cedar policy versions.
-    pub policies: caas_authz::PolicyStore,
+    /// Every tenant's authorization: policies, roles, entities, access
+    /// entries, grants and decisions.
+    pub authz: caas_authz::Engine,
 }
 
 impl Services {
@@ -123,7 +124,7 @@ impl Services {
                 auth.clone(),
             )
         };
-        let policies = caas_authz::PolicyStore::new(backends.db.clone(), clock.clone());
+        let authz = crate::authz::build(&backends, &clock);
         let prekeys = caas_crypto::PrekeyStore::new(backends.db.clone(), clock.clone());
         let mailbox = caas_crypto::Mailbox::new(backends.db.clone(), clock.clone());
         Ok(Services {
@@ -143,7 +144,7 @@ impl Services {
             provisioners,
             oidc,
             federation,
-            policies,
+            authz,
             auth,
         })
     }

@@ -8,5 +8,6 @@
 )]
 
 mod corpus;
+mod engine;
 mod sliced_vs_full;
 mod store;

@@ -38,6 +38,7 @@ pub fn stack(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     // `Router::layer` wraps what is there already, so the innermost layer
     // comes first here: read this list bottom-up for the order above.
     router
+        .route_layer(from_fn_with_state(s(), crate::access::enforce))
         .route_layer(from_fn(observe::matched_route))
         // The limit below applies; axum's own 2 MiB default would cap it.
         .layer(axum::extract::DefaultBodyLimit::disable())

@@ -116,6 +116,23 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(authz::policies::current, authz::policies::publish))
         .routes(routes!(authz::policies::versions))
         .routes(routes!(authz::policies::rollback))
+        .routes(routes!(authz::check::check))
+        .routes(routes!(authz::check::batch))
+        .routes(routes!(authz::check::actions))
+        .routes(routes!(authz::schema::get, authz::schema::put))
+        .routes(routes!(
+            authz::entities::get,
+            authz::entities::put,
+            authz::entities::delete
+        ))
+        .routes(routes!(authz::roles::list, authz::roles::put))
+        .routes(routes!(authz::roles::delete))
+        .routes(routes!(authz::roles::holders, authz::roles::assign))
+        .routes(routes!(authz::roles::unassign))
+        .routes(routes!(authz::grants::list, authz::grants::create))
+        .routes(routes!(authz::grants::revoke))
+        .routes(routes!(authz::acl::list, authz::acl::add))
+        .routes(routes!(authz::acl::remove))
         .routes(routes!(
             auth::identity_providers::get,
             auth::identity_providers::update,
@@ -190,7 +207,10 @@ fn base() -> OpenApi {
                 .build(),
             TagBuilder::new()
                 .name("authz")
-                .description(Some("Authorization: the tenant's Cedar policies (in progress)"))
+                .description(Some(
+                    "Authorization on Cedar: decisions, policies and schema, entities, roles, \
+                     access entries on resources, cross-tenant grants",
+                ))
                 .build(),
             TagBuilder::new()
                 .name("e2e")

@@ -65,7 +65,8 @@ pub async fn current(
     admin: TenantAdmin,
 ) -> Result<Json<PolicyVersion>, Problem> {
     let v = state
-        .policies
+        .authz
+        .policy_store()
         .current(&admin.0.tenant.id)
         .await?
         .ok_or_else(|| Error::not_found("no policies are published yet"))?;
@@ -93,8 +94,8 @@ pub async fn publish(
         note: body.note,
     };
     let (version, _) = state
-        .policies
-        .publish(&admin.0.tenant.id, &draft, body.replaces, Some(&by(&admin)))
+        .authz
+        .publish_policies(&admin.0.tenant.id, &draft, body.replaces, Some(&by(&admin)))
         .await?;
     Ok((StatusCode::CREATED, Json(version)))
 }
@@ -113,7 +114,8 @@ pub async fn versions(
 ) -> Result<Json<Vec<PolicyVersion>>, Problem> {
     Ok(Json(
         state
-            .policies
+            .authz
+            .policy_store()
             .history(&admin.0.tenant.id, q.limit.unwrap_or(50))
             .await?,
     ))
@@ -134,8 +136,8 @@ pub async fn rollback(
     Json(body): Json<RollbackBody>,
 ) -> Result<(StatusCode, Json<PolicyVersion>), Problem> {
     let (version, _) = state
-        .policies
-        .rollback(&admin.0.tenant.id, body.to, Some(&by(&admin)))
+        .authz
+        .rollback_policies(&admin.0.tenant.id, body.to, Some(&by(&admin)))
         .await?;
     Ok((StatusCode::CREATED, Json(version)))
 }

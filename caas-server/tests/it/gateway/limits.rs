@@ -156,7 +156,25 @@ async fn tenant_principals_act_only_in_their_tenant_and_cannot_change_their_plan
         .go()
         .await;
     assert_eq!(r.status(), 403);
-    // It may change its settings, but not its plan; the admin may.
+    // A member without a role may not change its settings (the route
+    // declares scope_or_role(tenant:write, admin)); once it is an admin of
+    // the tenant it may, but not its plan; the platform admin may.
+    let r = gw
+        .as_user(&my_id, &mine, Method::PUT, "/v1/tenant/settings")
+        .json(&json!({ "extensions": { "game": {} } }))
+        .go()
+        .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        "insufficient_scope_or_role"
+    );
+    let r = gw
+        .in_tenant(&mine, Method::POST, "/v1/authz/roles/admin/holders")
+        .json(&json!({ "principal": { "type": "User", "id": "user-1" } }))
+        .go()
+        .await;
+    assert_eq!(r.status(), 204);
     let r = gw
         .as_user(&my_id, &mine, Method::PUT, "/v1/tenant/settings")
         .json(&json!({ "extensions": { "game": {} } }))
