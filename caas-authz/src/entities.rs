@@ -294,9 +294,10 @@ impl SqlEntities {
             .ok_or_else(|| Error::internal("a stored entity is missing"))
     }
 
-    /// Deletes entity `uid`, its parent links, the links to it and the
-    /// access entries on it. Returns the entities that changed (it and its
-    /// former children), or `None` when it did not exist.
+    /// Deletes entity `uid`, its parent links, the links to it, the access
+    /// entries on it and those it held. Returns the entities that changed
+    /// (it, its former children, the resources it held access on), or
+    /// `None` when it did not exist.
     pub async fn delete(
         &self,
         tenant: &TenantId,
@@ -323,6 +324,16 @@ impl SqlEntities {
         .bind(uid.id.as_str())
         .fetch_all(&mut tx)
         .await?;
+        // Resources where it held access: their entries change too.
+        let held_on: Vec<RefRow> = query(
+            "SELECT DISTINCT resource_type AS t, resource_id AS i FROM authz_access \
+             WHERE tenant_id = $1 AND principal_type = $2 AND principal_id = $3",
+        )
+        .bind(tenant)
+        .bind(uid.ty.as_str())
+        .bind(uid.id.as_str())
+        .fetch_all(&mut tx)
+        .await?;
         for sql in [
             "DELETE FROM authz_entity_parents WHERE tenant_id = $1 AND entity_type = $2 AND entity_id = $3",
             "DELETE FROM authz_entity_parents WHERE tenant_id = $1 AND parent_type = $2 AND parent_id = $3",
@@ -337,7 +348,10 @@ impl SqlEntities {
                 .await?;
         }
         let mut changed = vec![uid.clone()];
-        for RefRow(child) in children {
+        for RefRow(child) in children.into_iter().chain(held_on) {
+            if changed.contains(&child) {
+                continue;
+            }
             touch(&mut tx, tenant, &child, self.clock.now()).await?;
             changed.push(child);
         }
