@@ -185,6 +185,37 @@ struct Change {
     entities: Vec<EntityRef>,
 }
 
+/// `held` with every role the roles in it inherit.
+fn expand(compiled: &Compiled, mut held: BTreeSet<String>) -> BTreeSet<String> {
+    let mut stack: Vec<String> = held.iter().cloned().collect();
+    while let Some(r) = stack.pop() {
+        if let Some(def) = compiled.roles.get(&r) {
+            for parent in &def.inherits {
+                if held.insert(parent.clone()) {
+                    stack.push(parent.clone());
+                }
+            }
+        }
+    }
+    held
+}
+
+impl Prepared {
+    /// The request's entities, built on first use.
+    fn entities(&self) -> Result<&Entities> {
+        if let Some(e) = self.entities.get() {
+            return Ok(e);
+        }
+        let built = Entities::from_entities(self.parts.iter().cloned(), None).map_err(|e| {
+            Error::invalid_input(format!(
+                "the entities of this request do not fit together: {e}"
+            ))
+            .with_code("invalid_entity")
+        })?;
+        Ok(self.entities.get_or_init(|| built))
+    }
+}
+
 fn lock_error() -> Error {
     Error::internal("authorization cache lock poisoned")
 }
@@ -193,7 +224,10 @@ fn lock_error() -> Error {
 struct Prepared {
     compiled: Arc<Compiled>,
     generation: u64,
-    entities: Entities,
+    /// The request's entities, put together only when a decision is not
+    /// cached (the transitive closure is the costly part).
+    parts: Vec<Entity>,
+    entities: std::sync::OnceLock<Entities>,
     principal: EntityUid,
     resource: EntityUid,
     key: String,
@@ -536,25 +570,25 @@ impl Engine {
         }
         entities.extend(compiled.role_entities.iter().cloned());
         entities.extend(compiled.action_entities.iter().cloned());
-        let entities = Entities::from_entities(entities, None).map_err(|e| {
-            Error::invalid_input(format!(
-                "the entities of this request do not fit together: {e}"
-            ))
-            .with_code("invalid_entity")
-        })?;
-        // Every role reached through the principal's ancestors, too.
-        let mut roles: BTreeSet<String> = held;
-        if let Some(ancestors) = entities.ancestors(&p_uid) {
-            for a in ancestors {
-                if a.type_name().to_string() == crate::model::ROLE {
-                    roles.insert(a.id().unescaped().to_owned());
-                }
+        // Every role held, with the roles the principal's ancestors hold and
+        // everything they inherit.
+        for (_, l) in &p_side {
+            if let Some(l) = l {
+                held.extend(
+                    l.record
+                        .parents
+                        .iter()
+                        .filter(|p| p.is_role())
+                        .map(|p| p.id.clone()),
+                );
             }
         }
+        let roles = expand(&compiled, held);
         Ok(Prepared {
             compiled,
             generation,
-            entities,
+            parts: entities,
+            entities: std::sync::OnceLock::new(),
             principal: p_uid,
             resource: r_uid,
             key,
@@ -594,7 +628,7 @@ impl Engine {
         let response = prepared
             .compiled
             .sliced
-            .is_authorized(&request, &prepared.entities);
+            .is_authorized(&request, prepared.entities()?);
         let decision = Decision {
             allow: response.decision() == cedar_policy::Decision::Allow,
             reasons: response
@@ -786,17 +820,7 @@ impl Engine {
                 );
             }
         }
-        let mut stack: Vec<String> = held.iter().cloned().collect();
-        while let Some(r) = stack.pop() {
-            if let Some(def) = compiled.roles.get(&r) {
-                for parent in &def.inherits {
-                    if held.insert(parent.clone()) {
-                        stack.push(parent.clone());
-                    }
-                }
-            }
-        }
-        Ok(held)
+        Ok(expand(&compiled, held))
     }
 
     // ---- policies -----------------------------------------------------
