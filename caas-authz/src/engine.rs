@@ -9,8 +9,10 @@
 //! an ancestor (unless an entity in between breaks inheritance), or through
 //! a cross-tenant grant — count as held for that request.
 //!
-//! Three caches, per tenant: the compiled policies, the entities, and the
-//! decisions, keyed by (policy build, entity versions, request). Every
+//! Four caches, per tenant: the compiled policies, the entities, each
+//! request's assembled Cedar entities (by principal, resource, their
+//! versions and the roles held), and the decisions, keyed by (policy build,
+//! entity versions, request). Every
 //! write through the engine drops what it changed here and, through the
 //! `EventBus`, on every other instance.
 
@@ -44,10 +46,14 @@ pub const CHANGED_TOPIC: &str = "authz.changed";
 pub struct EngineConfig {
     /// Audit one allow in this many (0: none; 1: all). Every deny is audited.
     pub audit_allow_every: u32,
-    /// Decisions kept per tenant (the tenant's are dropped when it is full).
+    /// Decisions kept per tenant (the tenant's are dropped when it is full;
+    /// 0: decisions are not cached, say when contexts carry the time).
     pub max_decisions: usize,
     /// Entities kept per tenant (likewise).
     pub max_entities: usize,
+    /// Requests' assembled Cedar entities kept per tenant, by principal,
+    /// resource, their versions and the roles held (likewise; 0: none).
+    pub max_entity_sets: usize,
     /// The most entities one side of a request (principal or resource with
     /// their ancestors) may reach.
     pub max_closure: usize,
@@ -59,6 +65,7 @@ impl Default for EngineConfig {
             audit_allow_every: 100,
             max_decisions: 50_000,
             max_entities: 50_000,
+            max_entity_sets: 5_000,
             max_closure: 256,
         }
     }
@@ -122,6 +129,8 @@ struct TenantCache {
     generation: u64,
     compiled: Option<Arc<Compiled>>,
     entities: HashMap<EntityRef, Option<Arc<Loaded>>>,
+    /// The Cedar entities of a request, by the key of its decisions.
+    entity_sets: HashMap<String, Arc<Entities>>,
     decisions: HashMap<String, Decision>,
 }
 
@@ -201,18 +210,42 @@ fn expand(compiled: &Compiled, mut held: BTreeSet<String>) -> BTreeSet<String> {
 }
 
 impl Prepared {
-    /// The request's entities, built on first use.
-    fn entities(&self) -> Result<&Entities> {
-        if let Some(e) = self.entities.get() {
-            return Ok(e);
+    /// Puts the request's entities together: the principal (with the roles
+    /// held for this request as parents), the resource, their ancestors,
+    /// the roles and the actions.
+    fn build(&self) -> Result<Entities> {
+        let mut parts: Vec<Entity> = Vec::with_capacity(
+            self.sides.len()
+                + self.compiled.role_entities.len()
+                + self.compiled.action_entities.len(),
+        );
+        for (r, l) in &self.sides {
+            let is_principal = *r == self.principal_ref;
+            match l {
+                Some(l) if is_principal && !self.extra.is_empty() => {
+                    let (uid, attrs, mut parents) = l.entity.clone().into_inner();
+                    parents.extend(self.extra.iter().cloned());
+                    parts.push(
+                        Entity::new(uid, attrs, parents)
+                            .map_err(|e| Error::invalid_input(format!("entity {r}: {e}")))?,
+                    );
+                }
+                Some(l) => parts.push(l.entity.clone()),
+                None if is_principal => parts.push(Entity::new_no_attrs(
+                    self.principal.clone(),
+                    self.extra.clone(),
+                )),
+                None => {}
+            }
         }
-        let built = Entities::from_entities(self.parts.iter().cloned(), None).map_err(|e| {
+        parts.extend(self.compiled.role_entities.iter().cloned());
+        parts.extend(self.compiled.action_entities.iter().cloned());
+        Entities::from_entities(parts, None).map_err(|e| {
             Error::invalid_input(format!(
                 "the entities of this request do not fit together: {e}"
             ))
             .with_code("invalid_entity")
-        })?;
-        Ok(self.entities.get_or_init(|| built))
+        })
     }
 }
 
@@ -224,10 +257,14 @@ fn lock_error() -> Error {
 struct Prepared {
     compiled: Arc<Compiled>,
     generation: u64,
-    /// The request's entities, put together only when a decision is not
-    /// cached (the transitive closure is the costly part).
-    parts: Vec<Entity>,
-    entities: std::sync::OnceLock<Entities>,
+    principal_ref: EntityRef,
+    /// The principal's side, then the resource's (each entity once).
+    sides: Vec<(EntityRef, Option<Arc<Loaded>>)>,
+    /// The roles held for this request, as the principal's parents.
+    extra: HashSet<EntityUid>,
+    /// The request's Cedar entities, put together only when a decision is
+    /// not cached.
+    entities: std::sync::OnceLock<Arc<Entities>>,
     principal: EntityUid,
     resource: EntityUid,
     key: String,
@@ -278,6 +315,7 @@ impl Engine {
         let cache = caches.entry(*tenant).or_default();
         cache.generation += 1;
         cache.decisions.clear();
+        cache.entity_sets.clear();
         if policies {
             cache.compiled = None;
         }
@@ -530,14 +568,11 @@ impl Engine {
             }
         }
 
-        // The entities: the principal with the roles held for this request.
-        let mut entities: Vec<Entity> = Vec::new();
+        // The request's entities (each once) and its cache key: the
+        // compiled build, the entities' versions and the roles held.
         let mut key = format!("{}|{}|{}|", compiled.serial, principal, resource);
         let mut included: HashSet<&EntityRef> = HashSet::new();
-        let extra: HashSet<EntityUid> = held
-            .iter()
-            .map(|r| EntityRef::role(r).uid())
-            .collect::<Result<_>>()?;
+        let mut sides = Vec::with_capacity(p_side.len() + r_side.len());
         for (r, l) in p_side.iter().chain(r_side.iter()) {
             if !included.insert(r) {
                 continue;
@@ -546,30 +581,19 @@ impl Engine {
                 Some(l) => {
                     key.push_str(&l.record.version.to_string());
                     key.push(',');
-                    if r == principal && !extra.is_empty() {
-                        let (uid, attrs, mut parents) = l.entity.clone().into_inner();
-                        parents.extend(extra.iter().cloned());
-                        entities.push(Entity::new(uid, attrs, parents).map_err(|e| {
-                            Error::invalid_input(format!("entity {principal}: {e}"))
-                        })?);
-                    } else {
-                        entities.push(l.entity.clone());
-                    }
                 }
-                None => {
-                    key.push_str("-,");
-                    if r == principal {
-                        entities.push(Entity::new_no_attrs(p_uid.clone(), extra.clone()));
-                    }
-                }
+                None => key.push_str("-,"),
             }
+            sides.push((r.clone(), l.clone()));
         }
         for role in &held {
             key.push_str(role);
             key.push(',');
         }
-        entities.extend(compiled.role_entities.iter().cloned());
-        entities.extend(compiled.action_entities.iter().cloned());
+        let extra: HashSet<EntityUid> = held
+            .iter()
+            .map(|r| EntityRef::role(r).uid())
+            .collect::<Result<_>>()?;
         // Every role held, with the roles the principal's ancestors hold and
         // everything they inherit.
         for (_, l) in &p_side {
@@ -587,7 +611,9 @@ impl Engine {
         Ok(Prepared {
             compiled,
             generation,
-            parts: entities,
+            principal_ref: principal.clone(),
+            sides,
+            extra,
             entities: std::sync::OnceLock::new(),
             principal: p_uid,
             resource: r_uid,
@@ -595,6 +621,35 @@ impl Engine {
             roles: roles.into_iter().collect(),
             access,
         })
+    }
+
+    /// The request's Cedar entities: from the tenant's cache, or built (the
+    /// transitive closure is the costly part) and cached.
+    fn request_entities(&self, tenant: &TenantId, prepared: &Prepared) -> Result<Arc<Entities>> {
+        if let Some(e) = prepared.entities.get() {
+            return Ok(e.clone());
+        }
+        {
+            let caches = self.0.caches.read().map_err(|_| lock_error())?;
+            if let Some(e) = caches
+                .get(tenant)
+                .and_then(|c| c.entity_sets.get(&prepared.key))
+            {
+                return Ok(prepared.entities.get_or_init(|| e.clone()).clone());
+            }
+        }
+        let built = Arc::new(prepared.build()?);
+        let mut caches = self.0.caches.write().map_err(|_| lock_error())?;
+        let cache = caches.entry(*tenant).or_default();
+        if cache.generation == prepared.generation && self.0.config.max_entity_sets > 0 {
+            if cache.entity_sets.len() >= self.0.config.max_entity_sets {
+                cache.entity_sets.clear();
+            }
+            cache
+                .entity_sets
+                .insert(prepared.key.clone(), built.clone());
+        }
+        Ok(prepared.entities.get_or_init(|| built).clone())
     }
 
     fn evaluate(
@@ -613,10 +668,15 @@ impl Engine {
                 return Ok(d.clone());
             }
         }
-        let context = Context::from_json_value(context_json, None).map_err(|e| {
-            Error::invalid_input(format!("the context is not valid Cedar JSON: {e}"))
-                .with_field("context")
-        })?;
+        // Parsing even `{}` costs a few microseconds.
+        let context = if context.is_empty() {
+            Context::empty()
+        } else {
+            Context::from_json_value(context_json, None).map_err(|e| {
+                Error::invalid_input(format!("the context is not valid Cedar JSON: {e}"))
+                    .with_field("context")
+            })?
+        };
         let request = Request::new(
             prepared.principal.clone(),
             action.clone(),
@@ -625,10 +685,8 @@ impl Engine {
             None,
         )
         .map_err(|e| Error::invalid_input(format!("{e}")))?;
-        let response = prepared
-            .compiled
-            .sliced
-            .is_authorized(&request, prepared.entities()?);
+        let entities = self.request_entities(tenant, prepared)?;
+        let response = prepared.compiled.sliced.is_authorized(&request, &entities);
         let decision = Decision {
             allow: response.decision() == cedar_policy::Decision::Allow,
             reasons: response
@@ -649,7 +707,7 @@ impl Engine {
         decision.reasons.sort();
         let mut caches = self.0.caches.write().map_err(|_| lock_error())?;
         let cache = caches.entry(*tenant).or_default();
-        if cache.generation == prepared.generation {
+        if cache.generation == prepared.generation && self.0.config.max_decisions > 0 {
             if cache.decisions.len() >= self.0.config.max_decisions {
                 cache.decisions.clear();
             }

@@ -21,7 +21,7 @@ use caas_core::{
 caas_core::backend_tests! {
     migrations: [&caas_core::MIGRATIONS, &caas_authz::MIGRATIONS],
     backends: [sqlite_memory, postgres],
-    tests: [roles_access_and_grants, route_checks, two_instances_share_invalidation],
+    tests: [roles_access_and_grants, route_checks, two_instances_share_invalidation, decision_cache_off],
 }
 
 async fn tenant(b: &Backend, slug: &str) -> Tenant {
@@ -32,6 +32,15 @@ async fn tenant(b: &Backend, slug: &str) -> Tenant {
 }
 
 fn engine(b: &Backend, events: SharedEventBus, audit: Option<Arc<MemoryAuditSink>>) -> Engine {
+    engine_with(b, events, audit, EngineConfig::default().max_decisions)
+}
+
+fn engine_with(
+    b: &Backend,
+    events: SharedEventBus,
+    audit: Option<Arc<MemoryAuditSink>>,
+    max_decisions: usize,
+) -> Engine {
     let store = SqlEntities::new(b.sql().clone(), b.shared_clock());
     Engine::new(EngineParts {
         policies: PolicyStore::new(b.sql().clone(), b.shared_clock()),
@@ -43,6 +52,7 @@ fn engine(b: &Backend, events: SharedEventBus, audit: Option<Arc<MemoryAuditSink
         clock: b.shared_clock(),
         config: EngineConfig {
             audit_allow_every: 0,
+            max_decisions,
             ..EngineConfig::default()
         },
     })
@@ -473,4 +483,28 @@ async fn two_instances_share_invalidation(b: &Backend) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(seen, "instance one still serves the cached allow");
+}
+
+/// With `max_decisions: 0` every request is evaluated (no decision is
+/// served from the cache), and changes are still seen at once; with the
+/// default a repeated request is a cache hit.
+async fn decision_cache_off(b: &Backend) {
+    let a = tenant(b, "authz-nocache").await;
+    let t = &a.id;
+    let ann = user("ann");
+    let off = engine_with(b, b.events.clone(), None, 0);
+    let on = engine(b, b.events.clone(), None);
+    for e in [&off, &on] {
+        assert!(!decide(e, t, &ann, "read", &doc("d")).await.allow);
+        assert!(!decide(e, t, &ann, "read", &doc("d")).await.allow);
+    }
+    assert_eq!(off.cache_hits(), 0);
+    assert_eq!(on.cache_hits(), 1);
+    off.assign_role(t, "viewer", &ann).await.unwrap();
+    let d = decide(&off, t, &ann, "read", &doc("d")).await;
+    assert!(d.allow);
+    assert_eq!(d.reasons, ["caas.role.viewer"]);
+    off.unassign_role(t, "viewer", &ann).await.unwrap();
+    assert!(!decide(&off, t, &ann, "read", &doc("d")).await.allow);
+    assert_eq!(off.cache_hits(), 0);
 }
