@@ -14,6 +14,9 @@
 //! - [`history`]: finished matches in SQL (tenant RLS), per-player history,
 //!   statistics, deletion, and the data-subject source.
 //!
+//! - [`service`]: [`Games`], what the server calls: rule sets, games,
+//!   history, change notifications.
+//!
 //! The HTTP routes live in `caas-server`. Depends only on `caas-core`; see DESIGN.md.
 
 pub mod game;
@@ -22,6 +25,7 @@ pub mod live;
 mod migrations;
 pub mod opponent;
 pub mod rules;
+pub mod service;
 
 pub use self::game::{MAX_ROUNDS, Match, MatchState, Round};
 pub use self::history::{
@@ -34,3 +38,4 @@ pub use self::live::{
 pub use self::migrations::MIGRATIONS;
 pub use self::opponent::{Chooser, OsChooser, SeededChooser};
 pub use self::rules::{Names, Outcome, RuleSet, RuleSetInput, Weapon};
+pub use self::service::{Games, MAX_CUSTOM_RULESETS, NewGame, Opponent, Started};

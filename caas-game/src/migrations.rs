@@ -7,12 +7,12 @@ pub static MIGRATIONS: Migrations = Migrations {
     component: "caas-game",
     sqlite: &[Migration {
         version: 50_001,
-        description: "match history, players, restrictions",
+        description: "rule sets, match history, players, restrictions",
         sql: include_str!("../migrations/sqlite/50001_history.sql"),
     }],
     postgres: &[Migration {
         version: 50_001,
-        description: "match history, players, restrictions (tenant RLS)",
+        description: "rule sets, match history, players, restrictions (tenant RLS)",
         sql: include_str!("../migrations/postgres/50001_history.sql"),
     }],
 };

@@ -73,6 +73,10 @@ pub fn declared(method: &Method, path: &str) -> Option<RouteCheck> {
         (_, p) if p.starts_with("/v1/users") => ADMIN,
         (_, p) if p.starts_with("/v1/oauth/clients") => ADMIN,
         (_, p) if p.starts_with("/v1/identity-providers") => ADMIN,
+        // Games: rule sets are the tenant's; players (users and guests) act
+        // for themselves.
+        ("POST", "/v1/games/rulesets") => ADMIN,
+        (_, p) if p == "/v1/games" || p.starts_with("/v1/games/") => Anyone,
         // Authorization.
         ("POST", "/v1/authz/check" | "/v1/authz/check/batch" | "/v1/authz/actions") => {
             either("authz:check")

@@ -19,6 +19,7 @@ pub fn migrations() -> Vec<&'static Migrations> {
         &caas_crypto::MIGRATIONS,
         &caas_auth::MIGRATIONS,
         &caas_authz::MIGRATIONS,
+        &caas_game::MIGRATIONS,
         &crate::migrations::MIGRATIONS,
     ]
 }

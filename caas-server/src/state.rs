@@ -73,6 +73,8 @@ pub struct Services {
     /// Every tenant's authorization: policies, roles, entities, access
     /// entries, grants and decisions.
     pub authz: caas_authz::Engine,
+    /// KSP, KSPOV and the tenant's rule sets: games and their history.
+    pub games: caas_game::Games,
 }
 
 impl Services {
@@ -125,6 +127,14 @@ impl Services {
             )
         };
         let authz = crate::authz::build(&backends, &clock);
+        let games = caas_game::Games::new(
+            backends.db.clone(),
+            backends.kv.clone(),
+            Some(backends.events.clone()),
+            clock.clone(),
+            Arc::new(caas_game::OsChooser),
+            caas_game::LiveConfig::default(),
+        );
         let prekeys = caas_crypto::PrekeyStore::new(backends.db.clone(), clock.clone());
         let mailbox = caas_crypto::Mailbox::new(backends.db.clone(), clock.clone());
         Ok(Services {
@@ -145,6 +155,7 @@ impl Services {
             oidc,
             federation,
             authz,
+            games,
             auth,
         })
     }

@@ -291,9 +291,15 @@ impl Worker {
                     None => return Exit::BusDropped,
                     Some(Command::Subscribe { key, ack }) => {
                         let count = self.subs.get(&key).copied().unwrap_or(0);
-                        if count == 0
-                            && let Err(e) = subscribe(&mut sink, &key.0, key.1).await
-                        {
+                        // A channel already subscribed still needs a live
+                        // connection: a round trip proves it (the stream may
+                        // not have seen a dead server yet).
+                        let live = if count == 0 {
+                            subscribe(&mut sink, &key.0, key.1).await
+                        } else {
+                            ping(&mut sink, self.timeout).await
+                        };
+                        if let Err(e) = live {
                             let _ = ack.send(Err(e));
                             return Exit::Disconnected;
                         }
@@ -335,6 +341,14 @@ impl Worker {
             },
         });
     }
+}
+
+async fn ping(sink: &mut PubSubSink, timeout: Duration) -> Result<()> {
+    tokio::time::timeout(timeout, sink.ping::<redis::Value>())
+        .await
+        .map_err(|_| Error::unavailable("Redis did not answer a ping in time"))?
+        .map(|_| ())
+        .map_err(from_redis)
 }
 
 async fn subscribe(sink: &mut PubSubSink, channel: &str, pattern: bool) -> Result<()> {

@@ -1,3 +1,14 @@
+-- A tenant's own rule sets (the built-in KSP and KSPOV are not stored):
+-- the validated definition as JSON.
+CREATE TABLE game_rulesets (
+    tenant_id  TEXT NOT NULL REFERENCES tenants (id),
+    id         TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    created_by TEXT,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+
 -- Finished (or abandoned) matches of a tenant: the rule set's id and weapon
 -- ids (round moves index them), the target, every round as JSON, and who
 -- won (a seat, or NULL).
@@ -39,6 +50,7 @@ CREATE TABLE game_restrictions (
     PRIMARY KEY (tenant_id, subject)
 );
 
+SELECT caas_enable_tenant_rls('game_rulesets');
 SELECT caas_enable_tenant_rls('game_matches');
 SELECT caas_enable_tenant_rls('game_players');
 SELECT caas_enable_tenant_rls('game_restrictions');

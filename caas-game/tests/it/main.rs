@@ -7,3 +7,4 @@ mod history;
 mod live;
 mod matches;
 mod rules;
+mod service;

@@ -10,6 +10,7 @@ pub mod admin_tenants;
 pub mod auth;
 pub mod authz;
 pub mod e2e;
+pub mod games;
 pub mod health;
 pub mod metrics;
 pub mod oidc;
@@ -113,6 +114,14 @@ pub fn api() -> OpenApiRouter<AppState> {
             auth::identity_providers::list,
             auth::identity_providers::create
         ))
+        .routes(routes!(games::rulesets::list, games::rulesets::create))
+        .routes(routes!(games::play::start))
+        .routes(routes!(games::play::get))
+        .routes(routes!(games::play::join))
+        .routes(routes!(games::play::moves))
+        .routes(routes!(games::events::events))
+        .routes(routes!(games::history::list, games::history::delete))
+        .routes(routes!(games::history::stats))
         .routes(routes!(authz::policies::current, authz::policies::publish))
         .routes(routes!(authz::policies::versions))
         .routes(routes!(authz::policies::rollback))

@@ -7,6 +7,7 @@ mod auth;
 mod authz;
 mod docs;
 mod e2e;
+mod games;
 mod http;
 mod limits;
 mod oidc;
