@@ -695,7 +695,8 @@ impl LiveGames {
     }
 
     /// `subject` plays `weapon` (a name or menu number) against the
-    /// computer; returns the mover's view and the round.
+    /// computer; returns the mover's view and the round. A game that is not
+    /// `subject`'s against the computer is 404, and nothing changes.
     pub async fn move_computer(
         &self,
         tenant: &TenantId,
@@ -706,8 +707,18 @@ impl LiveGames {
         let input = MoveInput::Weapon {
             weapon: weapon.to_owned(),
         };
-        let (view, round) = self.submit(tenant, id, subject, &input).await?;
-        let round = round.ok_or_else(|| wrong_kind("this game is not against the computer"))?;
-        Ok((view, round))
+        let computer = self.computer.clone();
+        let now = self.clock.now();
+        let (game, round) = self
+            .update(tenant, id, |game| {
+                if game.seat(subject) != Some(0) || game.players[1] != Player::Computer {
+                    return Err(not_found(id));
+                }
+                game.play.check_playable()?;
+                apply(game, 0, &input, computer.as_ref(), now)?
+                    .ok_or_else(|| Error::internal("a move against the computer played no round"))
+            })
+            .await?;
+        Ok((game.view(0), round))
     }
 }

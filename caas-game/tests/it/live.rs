@@ -202,6 +202,16 @@ async fn player_moves_stay_hidden_until_both_are_in(b: &Backend) {
     // The code is spent.
     let err = games.join(&t, &g.id, "cid", &code).await.unwrap_err();
     assert_eq!(err.code(), "invalid_invite_code");
+    // Not a game against the computer: nothing is played.
+    let err = games
+        .move_computer(&t, &g.id, "ana", "rock")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "game_not_found");
+    assert_eq!(
+        games.get(&t, &g.id, "ana").await.unwrap().version,
+        joined.version
+    );
 
     // Ana moves: her view shows her move; Bob's shows only that she moved.
     let (mine, round) = games
