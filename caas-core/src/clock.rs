@@ -83,6 +83,32 @@ impl Timestamp {
     pub fn civil_date(self) -> (i64, u32, u32) {
         civil_from_days(self.0.div_euclid(86_400_000))
     }
+
+    /// The same UTC time of day `months` calendar months later: the same
+    /// date, or the last day of the target month when it is shorter (31
+    /// January + 1 month = 28 or 29 February). Saturates far in the future.
+    pub fn add_calendar_months(self, months: u32) -> Self {
+        let (year, month, day) = self.civil_date();
+        let time_of_day = self.0.rem_euclid(86_400_000);
+        let zero_based = i64::from(month - 1) + i64::from(months);
+        let (year, month) = (
+            year + zero_based.div_euclid(12),
+            (zero_based.rem_euclid(12) + 1) as u32,
+        );
+        let last = days_in_month(year, month);
+        let days = days_from_civil(year, month, day.min(last));
+        Timestamp(days.saturating_mul(86_400_000).saturating_add(time_of_day))
+    }
+}
+
+/// The number of days in `month` (1–12) of `year`.
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// Converts days since 1970-01-01 to a proleptic Gregorian `(year, month, day)`.
@@ -226,6 +252,31 @@ mod tests {
         let json = serde_json::to_string(&t).unwrap();
         assert_eq!(json, "\"2026-11-18T11:06:40.123Z\"");
         assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), t);
+    }
+
+    #[test]
+    fn calendar_months_clamp_to_the_month_end() {
+        let t = |s: &str| Timestamp::parse_rfc3339(s).unwrap();
+        let cases = [
+            ("2026-01-31T10:00:00Z", 1, "2026-02-28T10:00:00Z"),
+            ("2028-01-31T10:00:00Z", 1, "2028-02-29T10:00:00Z"),
+            ("2100-01-31T00:00:00Z", 1, "2100-02-28T00:00:00Z"),
+            ("2000-01-30T00:00:00Z", 1, "2000-02-29T00:00:00Z"),
+            ("2026-03-31T23:59:59Z", 1, "2026-04-30T23:59:59Z"),
+            ("2026-01-15T08:30:00Z", 1, "2026-02-15T08:30:00Z"),
+            ("2026-12-31T12:00:00Z", 1, "2027-01-31T12:00:00Z"),
+            ("2026-11-30T12:00:00Z", 3, "2027-02-28T12:00:00Z"),
+            ("2026-01-31T00:00:00Z", 3, "2026-04-30T00:00:00Z"),
+            ("1970-12-31T23:00:00Z", 2, "1971-02-28T23:00:00Z"),
+            ("2026-05-05T05:05:05Z", 0, "2026-05-05T05:05:05Z"),
+        ];
+        for (from, months, want) in cases {
+            assert_eq!(
+                t(from).add_calendar_months(months),
+                t(want),
+                "{from} + {months}"
+            );
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result, TenantId};
+use crate::{Error, Result, TenantId, Timestamp};
 
 /// One person (data subject) within one tenant.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -101,6 +101,23 @@ pub trait DataSubjectSource: Send + Sync + Debug {
     /// Restricts (`true`) or lifts the restriction of (`false`) processing
     /// of `subject`'s data: a restricted subject's data is stored, not used.
     async fn restrict(&self, subject: &SubjectRef, restricted: bool) -> Result<()>;
+
+    /// Retention: erases (by `method`) this source's records of `category`
+    /// in `tenant` that are older than `before`, except records of the
+    /// subjects in `keep` (under legal hold). Returns how many records it
+    /// erased, or `None` when the source does not expire `category` by age
+    /// (the default).
+    async fn expire(
+        &self,
+        tenant: &TenantId,
+        category: &str,
+        before: Timestamp,
+        method: ErasureMethod,
+        keep: &[String],
+    ) -> Result<Option<u64>> {
+        let _ = (tenant, category, before, method, keep);
+        Ok(None)
+    }
 }
 
 /// A shared data-subject source handle.

@@ -3,7 +3,7 @@
 //! with a rule-set filter and pages, statistics, and deletion of one's own
 //! history. [`GameHistorySource`] exposes it to data-subject requests.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use caas_core::sql::{FromRow, Row, Scalar, query};
@@ -416,6 +416,61 @@ impl History {
         Ok(())
     }
 
+    /// Retention: erases matches that ended before `before` — deleted, or
+    /// kept without their players' subjects — except matches with a player
+    /// in `keep`. Returns the matches erased.
+    pub async fn expire(
+        &self,
+        tenant: &TenantId,
+        before: Timestamp,
+        method: ErasureMethod,
+        keep: &[String],
+    ) -> Result<u64> {
+        let mut tx = self.db.tenant_tx(tenant).await?;
+        let rows: Vec<(String, Option<String>)> = query(
+            "SELECT m.id AS id, p.subject AS subject FROM game_matches m JOIN game_players p \
+             ON p.tenant_id = m.tenant_id AND p.match_id = m.id \
+             WHERE m.tenant_id = $1 AND m.ended_at < $2",
+        )
+        .bind(tenant)
+        .bind(before)
+        .fetch_all::<MatchSubject>(&mut tx)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.subject))
+        .collect();
+        let held: BTreeSet<&str> = rows
+            .iter()
+            .filter(|(_, s)| s.as_ref().is_some_and(|s| keep.contains(s)))
+            .map(|(id, _)| id.as_str())
+            .collect();
+        let expired: BTreeSet<&str> = rows
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .filter(|id| !held.contains(id))
+            .collect();
+        for id in &expired {
+            let sql = match method {
+                ErasureMethod::Delete => {
+                    "DELETE FROM game_players WHERE tenant_id = $1 AND match_id = $2"
+                }
+                ErasureMethod::Anonymize => {
+                    "UPDATE game_players SET subject = NULL WHERE tenant_id = $1 AND match_id = $2"
+                }
+            };
+            query(sql).bind(tenant).bind(*id).execute(&mut tx).await?;
+            if method == ErasureMethod::Delete {
+                query("DELETE FROM game_matches WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant)
+                    .bind(*id)
+                    .execute(&mut tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(expired.len() as u64)
+    }
+
     /// Keeps `subject`'s seats but removes the subject from them.
     async fn anonymize(&self, tenant: &TenantId, subject: &str) -> Result<u64> {
         let mut tx = self.db.tenant_tx(tenant).await?;
@@ -507,5 +562,33 @@ impl DataSubjectSource for GameHistorySource {
         self.0
             .restrict(&subject.tenant, &subject.subject, restricted)
             .await
+    }
+
+    async fn expire(
+        &self,
+        tenant: &TenantId,
+        category: &str,
+        before: Timestamp,
+        method: ErasureMethod,
+        keep: &[String],
+    ) -> Result<Option<u64>> {
+        if category != "game_history" {
+            return Ok(None);
+        }
+        self.0.expire(tenant, before, method, keep).await.map(Some)
+    }
+}
+
+struct MatchSubject {
+    id: String,
+    subject: Option<String>,
+}
+
+impl FromRow for MatchSubject {
+    fn from_row(row: &Row<'_>) -> Result<Self> {
+        Ok(MatchSubject {
+            id: row.get("id")?,
+            subject: row.get("subject")?,
+        })
     }
 }

@@ -1,5 +1,12 @@
 //! Privacy tooling for CAAS.
 //!
+//! - [`Privacy`]: purposes and consent records (ISO/IEC TS 27560 shape,
+//!   [`Privacy::has_consent`] for the other crates), data-subject requests
+//!   (access, portability, erasure, rectification, restriction, objection)
+//!   with due dates and extensions, fanned out to every registered
+//!   [`caas_core::DataSubjectSource`]; legal holds that block erasure of
+//!   what they cover; retention policies and runs; breach records with the
+//!   72-hour deadline; records of processing (Art. 30).
 //! - [`audit`]: the tamper-evident audit log — an RFC 6962 Merkle tree per
 //!   tenant, signed C2SP checkpoints, inclusion and consistency proofs, an
 //!   offline verifier, and [`AuditLog`] as the platform's
@@ -19,7 +26,31 @@
 //! ```
 
 pub mod audit;
+mod breaches;
+mod consent;
+mod db;
+mod holds;
 mod migrations;
+mod processing;
+mod requests;
+mod retention;
+mod service;
+mod source;
 
 pub use self::audit::AuditLog;
+pub use self::breaches::{AUTHORITY_DEADLINE, Breach, BreachUpdate, NewBreach};
+pub use self::consent::{
+    ConsentEvent, ConsentRecord, ConsentState, GiveConsent, LegalBasis, NewPurpose, Purpose,
+};
+pub use self::holds::{HoldScope, LegalHold, NewHold, Release};
 pub use self::migrations::MIGRATIONS;
+pub use self::processing::{
+    Activity, Controller, ProcessingExport, ProcessingRecords, SourceCategories,
+};
+pub use self::requests::{
+    DataSubjectRequest, ErasureReport, Extension, ManifestEntry, NewRequest, RequestKind,
+    RequestResult, RequestState, SourceErasure, StateChange, due_date,
+};
+pub use self::retention::{CategoryRun, MAX_RETENTION_DAYS, RetentionPolicy, RetentionRun};
+pub use self::service::{Privacy, PrivacyParts};
+pub use self::source::{AuditLogSource, PrivacyRecordsSource};

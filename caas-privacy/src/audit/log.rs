@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use caas_core::sql::{FromRow, Query, Row, Scalar, query};
+use caas_core::sql::{FromRow, Row, Scalar, query};
 use caas_core::{AuditEvent, AuditSink, Db, Error, Result, SharedClock, TenantId, Timestamp, Tx};
 use caas_crypto::KeyManager;
 use ed25519_dalek::SigningKey;
@@ -250,7 +250,8 @@ impl AuditLog {
             return Ok(key);
         }
         let select = "SELECT signing_key FROM audit_heads WHERE tenant_id = $1";
-        let mut row: Option<Scalar<Vec<u8>>> = self.one(tenant, query(select).bind(tenant)).await?;
+        let mut row: Option<Scalar<Vec<u8>>> =
+            crate::db::one(&self.db, tenant, query(select).bind(tenant)).await?;
         if row.is_none() {
             let mut seed = Zeroizing::new([0u8; 32]);
             rand::fill(&mut seed[..]);
@@ -270,7 +271,7 @@ impl AuditLog {
             .execute(&mut tx)
             .await?;
             tx.commit().await?;
-            row = self.one(tenant, query(select).bind(tenant)).await?;
+            row = crate::db::one(&self.db, tenant, query(select).bind(tenant)).await?;
         }
         let sealed = row
             .ok_or_else(|| Error::internal("the audit log head vanished"))?
@@ -419,12 +420,12 @@ impl AuditLog {
 
     /// The current size of `tenant`'s log (0 when it has none).
     pub async fn size(&self, tenant: &TenantId) -> Result<u64> {
-        let row: Option<Scalar<i64>> = self
-            .one(
-                tenant,
-                query("SELECT size FROM audit_heads WHERE tenant_id = $1").bind(tenant),
-            )
-            .await?;
+        let row: Option<Scalar<i64>> = crate::db::one(
+            &self.db,
+            tenant,
+            query("SELECT size FROM audit_heads WHERE tenant_id = $1").bind(tenant),
+        )
+        .await?;
         Ok(row.map_or(0, |Scalar(s)| s.max(0) as u64))
     }
 
@@ -559,21 +560,7 @@ impl AuditLog {
         .bind(tenant)
         .bind(from as i64)
         .bind(limit);
-        self.all(tenant, q).await
-    }
-
-    async fn all<T: FromRow>(&self, tenant: &TenantId, q: Query) -> Result<Vec<T>> {
-        let mut tx = self.db.tenant_tx(tenant).await?;
-        let rows = q.fetch_all(&mut tx).await?;
-        tx.commit().await?;
-        Ok(rows)
-    }
-
-    async fn one<T: FromRow>(&self, tenant: &TenantId, q: Query) -> Result<Option<T>> {
-        let mut tx = self.db.tenant_tx(tenant).await?;
-        let row = q.fetch_optional(&mut tx).await?;
-        tx.commit().await?;
-        Ok(row)
+        crate::db::all(&self.db, tenant, q).await
     }
 
     async fn read(&self, tenant: &TenantId, row: &EntryRow) -> Result<AuditEntry> {
@@ -642,7 +629,7 @@ impl AuditLog {
         )
         .bind(tenant)
         .bind(subject);
-        let rows: Vec<EntryRow> = self.all(tenant, q).await?;
+        let rows: Vec<EntryRow> = crate::db::all(&self.db, tenant, q).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             out.push(self.read(tenant, row).await?);
@@ -679,12 +666,12 @@ impl AuditLog {
             None => self.verifier_key(tenant).await?,
         };
         let mut problems = Vec::new();
-        let head: Option<HeadRow> = self
-            .one(
-                tenant,
-                query("SELECT size, public_key FROM audit_heads WHERE tenant_id = $1").bind(tenant),
-            )
-            .await?;
+        let head: Option<HeadRow> = crate::db::one(
+            &self.db,
+            tenant,
+            query("SELECT size, public_key FROM audit_heads WHERE tenant_id = $1").bind(tenant),
+        )
+        .await?;
         let head_size = head.as_ref().map_or(0, |h| h.size.max(0) as u64);
         if let (Some(h), Some(_)) = (&head, trusted_key) {
             let held = B64.encode([&[0x01][..], &h.public_key].concat());
@@ -694,13 +681,15 @@ impl AuditLog {
                 );
             }
         }
-        let checkpoints: Vec<CheckpointRow> = self
-            .all(
-                tenant,
-                query("SELECT size, root, note FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY size")
-                    .bind(tenant),
+        let checkpoints: Vec<CheckpointRow> = crate::db::all(
+            &self.db,
+            tenant,
+            query(
+                "SELECT size, root, note FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY size",
             )
-            .await?;
+            .bind(tenant),
+        )
+        .await?;
         let mut pending = checkpoints.iter().peekable();
         let mut checked = 0u64;
         let mut frontier = Frontier::new();

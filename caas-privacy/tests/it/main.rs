@@ -9,4 +9,5 @@
 )]
 
 mod audit;
+mod privacy;
 mod vectors;
