@@ -1017,6 +1017,40 @@ impl Engine {
         Ok(())
     }
 
+    /// The access entries `principal` holds on any resource.
+    pub async fn access_held_by(
+        &self,
+        tenant: &TenantId,
+        principal: &EntityRef,
+    ) -> Result<Vec<AccessEntry>> {
+        principal.uid()?;
+        self.0.store.access_held_by(tenant, principal).await
+    }
+
+    /// Deletes `principal`'s entity (its parents: groups and roles) and
+    /// every access entry it holds; returns how many records went.
+    pub async fn erase_principal(&self, tenant: &TenantId, principal: &EntityRef) -> Result<u64> {
+        principal.uid()?;
+        let held = self.0.store.access_held_by(tenant, principal).await?;
+        let mut records = held.len() as u64;
+        let mut changed = match self.0.store.delete(tenant, principal).await? {
+            Some(changed) => {
+                records += 1;
+                changed
+            }
+            None => Vec::new(),
+        };
+        // Without an entity its entries stay; remove them one by one.
+        for entry in self.0.store.access_held_by(tenant, principal).await? {
+            if let Some(gone) = self.0.store.remove_access(tenant, &entry.id, None).await? {
+                changed.push(gone.resource);
+            }
+        }
+        changed.push(principal.clone());
+        self.changed(tenant, false, changed).await;
+        Ok(records)
+    }
+
     // ---- access entries and grants ------------------------------------
 
     /// The access entries on `resource`.

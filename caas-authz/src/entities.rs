@@ -568,6 +568,27 @@ impl SqlEntities {
         Ok(v)
     }
 
+    /// The access entries `principal` holds (on any resource), oldest first.
+    pub async fn access_held_by(
+        &self,
+        tenant: &TenantId,
+        principal: &EntityRef,
+    ) -> Result<Vec<AccessEntry>> {
+        let mut tx = self.db.tenant_tx(tenant).await?;
+        let v = query(
+            "SELECT id, resource_type, resource_id, principal_type, principal_id, role, \
+             grantee_tenant, created_by, created_at FROM authz_access \
+             WHERE tenant_id = $1 AND principal_type = $2 AND principal_id = $3 ORDER BY created_at, id",
+        )
+        .bind(tenant)
+        .bind(principal.ty.as_str())
+        .bind(principal.id.as_str())
+        .fetch_all(&mut tx)
+        .await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
     /// The tenant's cross-tenant grants, newest first (at most 1,000).
     pub async fn grants(&self, tenant: &TenantId) -> Result<Vec<AccessEntry>> {
         let mut tx = self.db.tenant_tx(tenant).await?;

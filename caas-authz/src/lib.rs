@@ -25,6 +25,7 @@ mod roles;
 mod schema;
 mod slice;
 mod store;
+mod subject;
 
 pub use self::checks::{Caller, RouteCheck};
 pub use self::diagnostics::Finding;
@@ -44,3 +45,4 @@ pub use self::store::{
     Checked, MAX_POLICIES, MAX_POLICY_BYTES, MAX_SCHEMA_BYTES, PolicyDraft, PolicyStore,
     PolicyVersion, check,
 };
+pub use self::subject::AuthzSource;

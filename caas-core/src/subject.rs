@@ -92,6 +92,13 @@ pub trait DataSubjectSource: Send + Sync + Debug {
     /// The categories of personal data held.
     fn categories(&self) -> Vec<DataCategory>;
 
+    /// The SQL tables whose rows about a subject this source exports and
+    /// erases. caas-server's tests fail when a migration creates a table
+    /// with a subject column that no registered source lists.
+    fn tables(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
+
     /// Everything held about `subject`, machine-readable.
     async fn export(&self, subject: &SubjectRef) -> Result<SubjectExport>;
 

@@ -18,9 +18,11 @@ pub mod keys;
 pub mod mailbox;
 mod migrations;
 pub mod prekeys;
+mod subject;
 
 pub use self::error::{Error, Result};
 pub use self::keys::{KeyManager, MasterKey, SqlKeyManager};
 pub use self::mailbox::Mailbox;
 pub use self::migrations::MIGRATIONS;
 pub use self::prekeys::PrekeyStore;
+pub use self::subject::E2eSource;

@@ -530,6 +530,10 @@ impl DataSubjectSource for GameHistorySource {
         }]
     }
 
+    fn tables(&self) -> Vec<&'static str> {
+        vec!["game_players", "game_restrictions", "game_matches"]
+    }
+
     async fn export(&self, subject: &SubjectRef) -> Result<SubjectExport> {
         let all = self
             .0

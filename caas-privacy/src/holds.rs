@@ -12,7 +12,7 @@ use crate::service::{Privacy, check_id, check_subject, check_text};
 
 /// What a hold covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "scope", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "scope", rename_all = "snake_case")]
 pub enum HoldScope {
     /// Everything about one subject.
     Subject {
@@ -88,9 +88,9 @@ impl LegalHold {
     }
 }
 
-/// A hold to place.
+/// A hold to place. (Unknown fields are ignored here: serde cannot refuse
+/// them through the flattened scope.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct NewHold {
     /// What it covers.
     #[serde(flatten)]

@@ -68,6 +68,18 @@ impl DataSubjectSource for PrivacyRecordsSource {
         ]
     }
 
+    /// Its own tables, and the subject keys every erasure shreds.
+    fn tables(&self) -> Vec<&'static str> {
+        vec![
+            "privacy_consents",
+            "privacy_consent_events",
+            "privacy_requests",
+            "privacy_holds",
+            "crypto_subject_keys",
+            "crypto_shredded_keys",
+        ]
+    }
+
     async fn export(&self, subject: &SubjectRef) -> Result<SubjectExport> {
         let privacy = self.privacy()?;
         let mut categories = BTreeMap::new();
@@ -201,6 +213,10 @@ impl DataSubjectSource for AuditLogSource {
             fields: vec!["actor".into(), "target".into(), "details".into()],
             retention: "append-only; personal parts are crypto-shredded on erasure".into(),
         }]
+    }
+
+    fn tables(&self) -> Vec<&'static str> {
+        vec!["audit_entries"]
     }
 
     async fn export(&self, subject: &SubjectRef) -> Result<SubjectExport> {

@@ -91,6 +91,14 @@ pub fn declared(method: &Method, path: &str) -> Option<RouteCheck> {
             base_role: "viewer",
             action: "share",
         },
+        // Privacy: subjects act on their own data (handlers allow
+        // administrators to name another subject); the rest is the tenant's.
+        ("GET", "/v1/privacy/purposes") => Anyone,
+        (_, "/v1/privacy/consents" | "/v1/privacy/consents/{purpose}/withdraw") => Anyone,
+        (_, "/v1/privacy/requests") => Anyone,
+        ("GET", "/v1/privacy/requests/{id}" | "/v1/privacy/requests/{id}/export") => Anyone,
+        (_, p) if p.starts_with("/v1/privacy/") => ADMIN,
+        (_, p) if p.starts_with("/v1/audit/") => ADMIN,
         ("GET", p) if p.starts_with("/v1/authz/") => either("authz:read"),
         (_, p) if p.starts_with("/v1/authz/") => either("authz:write"),
         _ => return None,

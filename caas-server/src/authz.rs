@@ -5,12 +5,12 @@
 use std::sync::Arc;
 
 use caas_authz::{Engine, EngineConfig, EngineParts, PolicyStore, RoleStore, SqlEntities};
-use caas_core::{SharedClock, TracingAuditSink};
+use caas_core::{SharedAuditSink, SharedClock};
 
 use crate::backends::Backends;
 
 /// The authorization engine on `backends`.
-pub fn build(backends: &Backends, clock: &SharedClock) -> Engine {
+pub fn build(backends: &Backends, clock: &SharedClock, audit: SharedAuditSink) -> Engine {
     let db = backends.db.clone();
     let store = SqlEntities::new(db.clone(), clock.clone());
     Engine::new(EngineParts {
@@ -19,7 +19,7 @@ pub fn build(backends: &Backends, clock: &SharedClock) -> Engine {
         provider: Arc::new(store.clone()),
         store,
         events: Some(backends.events.clone()),
-        audit: Some(Arc::new(TracingAuditSink)),
+        audit: Some(audit),
         clock: clock.clone(),
         config: EngineConfig::default(),
     })

@@ -20,6 +20,7 @@ pub fn migrations() -> Vec<&'static Migrations> {
         &caas_auth::MIGRATIONS,
         &caas_authz::MIGRATIONS,
         &caas_game::MIGRATIONS,
+        &caas_privacy::MIGRATIONS,
         &crate::migrations::MIGRATIONS,
     ]
 }

@@ -50,6 +50,53 @@ pub enum Command {
     /// Key management.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// GDPR tooling.
+    #[command(subcommand)]
+    Privacy(PrivacyCommand),
+}
+
+/// `caas-server audit …`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Re-hash every entry of the audit log and check it against the stored
+    /// tree and every signed checkpoint; exits 1 if anything does not match.
+    Verify {
+        /// Only this tenant (id or slug) [default: every tenant].
+        #[arg(long)]
+        tenant: Option<String>,
+        /// The verifier key to trust (`<name>+<hash>+<key>`, from
+        /// `GET /v1/audit/checkpoint`) instead of the one the database holds.
+        #[arg(long)]
+        key: Option<String>,
+        /// Where the data is (as for `serve`).
+        #[command(flatten)]
+        serve: Box<ServeArgs>,
+    },
+}
+
+/// `caas-server privacy …`.
+#[derive(Debug, Subcommand)]
+pub enum PrivacyCommand {
+    /// Retention.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
+}
+
+/// `caas-server privacy retention …`.
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Run every retention policy now (the server also runs them hourly).
+    Run {
+        /// Only this tenant (id or slug) [default: every tenant].
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Where the data is (as for `serve`).
+        #[command(flatten)]
+        serve: Box<ServeArgs>,
+    },
 }
 
 /// Where the database is.

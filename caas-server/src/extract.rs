@@ -145,6 +145,21 @@ impl FromRequestParts<AppState> for PublicTenant {
     }
 }
 
+/// Whether `access` is by an administrator of its tenant: the platform
+/// admin, the role from the credentials, or one assigned in caas-authz
+/// (with inheritance: an owner is an admin).
+pub async fn is_tenant_admin(state: &AppState, access: &TenantAccess) -> Result<bool, Problem> {
+    if access.by_admin() || access.principal.has_role(TENANT_ADMIN_ROLE) {
+        return Ok(true);
+    }
+    let me = caas_authz::EntityRef::principal(&access.principal, &access.tenant.id);
+    Ok(state
+        .authz
+        .tenant_roles(&access.tenant.id, &me, &access.principal.roles)
+        .await?
+        .contains(TENANT_ADMIN_ROLE))
+}
+
 /// The role that makes a user an administrator of their tenant.
 pub const TENANT_ADMIN_ROLE: &str = "admin";
 
@@ -158,20 +173,7 @@ impl FromRequestParts<AppState> for TenantAdmin {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
         let access = TenantAccess::from_request_parts(parts, state).await?;
-        // The role from the credentials, or assigned in caas-authz (with
-        // inheritance: an owner is an admin).
-        let assigned = || async {
-            let me = caas_authz::EntityRef::principal(&access.principal, &access.tenant.id);
-            state
-                .authz
-                .tenant_roles(&access.tenant.id, &me, &access.principal.roles)
-                .await
-                .map(|roles| roles.contains(TENANT_ADMIN_ROLE))
-        };
-        if !(access.by_admin()
-            || access.principal.has_role(TENANT_ADMIN_ROLE)
-            || assigned().await?)
-        {
+        if !is_tenant_admin(state, &access).await? {
             return Err(Problem(Error::forbidden(
                 "this route is for administrators of the tenant",
             )));

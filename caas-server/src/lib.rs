@@ -40,6 +40,7 @@ pub mod middleware;
 mod migrations;
 pub mod outbound;
 pub mod pages;
+pub mod privacy;
 pub mod problem;
 pub mod provision;
 pub mod rewrap;
@@ -185,6 +186,11 @@ impl Server {
             state.tenants.clone(),
         )
         .await?;
+        let privacy_schedule = tokio::spawn(privacy::schedule(
+            state.privacy.clone(),
+            state.tenants.clone(),
+            stop_rx.clone(),
+        ));
         let rewrapper = tokio::spawn(rewrapper.run(stop_rx));
         let db = state.backends.db.clone();
         let served = axum::serve(
@@ -201,6 +207,9 @@ impl Server {
         }
         if let Err(e) = worker.await {
             tracing::error!(error = %e, "the webhook worker panicked");
+        }
+        if let Err(e) = privacy_schedule.await {
+            tracing::error!(error = %e, "the privacy schedule panicked");
         }
         if let Err(e) = rewrapper.await {
             tracing::error!(error = %e, "the key re-wrapper panicked");
@@ -251,6 +260,78 @@ pub async fn migrate(args: &cli::DatabaseArgs) -> Result<Vec<i64>> {
     let applied = db.migrate(&backends::migrations()).await;
     db.close().await;
     applied
+}
+
+/// The services over `config`'s backends, without listening: for operator
+/// commands (`audit verify`, `privacy retention run`). Migrations apply as
+/// for `serve`.
+pub async fn open_services(config: ServeConfig) -> Result<Services> {
+    config.validate()?;
+    let master = master_key::resolve(&config)?;
+    let clock: SharedClock = SystemClock::shared();
+    let backends = backends::open(&config, clock.clone()).await?;
+    let public_base = auth::public_base(&config, config.listen);
+    Services::new(
+        config,
+        backends,
+        clock,
+        Authenticators::new(),
+        master,
+        &public_base,
+    )
+}
+
+/// `caas-server audit verify`: re-hashes the audit log of `tenant` (or of
+/// every tenant) and checks every signed checkpoint, with `key` (a verifier
+/// key) when given. Returns one line per tenant and whether all verified.
+pub async fn audit_verify(
+    config: ServeConfig,
+    tenant: Option<&str>,
+    key: Option<&str>,
+) -> Result<(Vec<String>, bool)> {
+    let services = open_services(config).await?;
+    let tenants = match tenant {
+        Some(t) => vec![privacy::tenant_arg(&services.tenants, t).await?],
+        None => privacy::all_tenants(&services.tenants).await?,
+    };
+    let mut lines = Vec::new();
+    let mut all_ok = true;
+    for t in tenants {
+        let v = services.audit_log.verify(&t, key).await?;
+        all_ok &= v.ok();
+        if v.ok() {
+            lines.push(format!(
+                "{t}: ok — {} entries, root {}, {} signed checkpoints verified",
+                v.size, v.root, v.checkpoints
+            ));
+        } else {
+            lines.push(format!("{t}: FAILED — {}", v.problems.join("; ")));
+        }
+    }
+    services.backends.db.close().await;
+    Ok((lines, all_ok))
+}
+
+/// `caas-server privacy retention run`: runs every retention policy of
+/// `tenant` (or of every tenant) now. Returns one line per tenant.
+pub async fn retention_run(config: ServeConfig, tenant: Option<&str>) -> Result<Vec<String>> {
+    let services = open_services(config).await?;
+    let tenants = match tenant {
+        Some(t) => vec![privacy::tenant_arg(&services.tenants, t).await?],
+        None => privacy::all_tenants(&services.tenants).await?,
+    };
+    let mut lines = Vec::new();
+    for t in tenants {
+        let run = services.privacy.run_retention(&t, "operator").await?;
+        lines.push(format!(
+            "{t}: run {} erased {} records over {} policies",
+            run.id,
+            run.erased(),
+            run.categories.len()
+        ));
+    }
+    services.backends.db.close().await;
+    Ok(lines)
 }
 
 /// Replaces the stored admin key with a new one and returns it.

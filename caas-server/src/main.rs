@@ -64,6 +64,30 @@ async fn run(command: Command) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Audit(caas_server::cli::AuditCommand::Verify { tenant, key, serve }) => {
+            let (lines, ok) =
+                caas_server::audit_verify(serve.into_config()?, tenant.as_deref(), key.as_deref())
+                    .await?;
+            for line in &lines {
+                println!("{line}");
+            }
+            if ok {
+                Ok(())
+            } else {
+                Err(Error::new(
+                    ErrorKind::Conflict,
+                    "the audit log does not verify",
+                ))
+            }
+        }
+        Command::Privacy(caas_server::cli::PrivacyCommand::Retention(
+            caas_server::cli::RetentionCommand::Run { tenant, serve },
+        )) => {
+            for line in caas_server::retention_run(serve.into_config()?, tenant.as_deref()).await? {
+                println!("{line}");
+            }
+            Ok(())
+        }
         Command::Openapi => {
             let json = caas_server::openapi()
                 .to_pretty_json()

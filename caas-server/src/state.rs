@@ -75,6 +75,11 @@ pub struct Services {
     pub authz: caas_authz::Engine,
     /// KSP, KSPOV and the tenant's rule sets: games and their history.
     pub games: caas_game::Games,
+    /// Every tenant's tamper-evident audit log (every crate's audit sink).
+    pub audit_log: caas_privacy::AuditLog,
+    /// Consent, data-subject requests over every crate, legal holds,
+    /// retention, breaches, records of processing.
+    pub privacy: caas_privacy::Privacy,
 }
 
 impl Services {
@@ -126,7 +131,8 @@ impl Services {
                 auth.clone(),
             )
         };
-        let authz = crate::authz::build(&backends, &clock);
+        let audit_log = crate::privacy::audit_log(&backends.db, keys.clone(), &clock);
+        let authz = crate::authz::build(&backends, &clock, Arc::new(audit_log.clone()));
         let games = caas_game::Games::new(
             backends.db.clone(),
             backends.kv.clone(),
@@ -137,6 +143,18 @@ impl Services {
         );
         let prekeys = caas_crypto::PrekeyStore::new(backends.db.clone(), clock.clone());
         let mailbox = caas_crypto::Mailbox::new(backends.db.clone(), clock.clone());
+        let privacy = crate::privacy::build(
+            &backends.db,
+            keys.clone(),
+            &clock,
+            &backends.events,
+            &audit_log,
+            crate::privacy::Sources {
+                auth: auth.clone(),
+                authz: authz.clone(),
+                games: games.clone(),
+            },
+        )?;
         Ok(Services {
             config: Arc::new(config),
             backends,
@@ -157,6 +175,8 @@ impl Services {
             authz,
             games,
             auth,
+            audit_log,
+            privacy,
         })
     }
 }

@@ -466,7 +466,9 @@ impl KeyManager for SqlKeyManager {
             )
             .bind(tenant)
             .bind(key_id.as_str())
-            .bind(subject)
+            // The record of a shredding names the key, never the subject:
+            // an erased subject leaves no identifier behind.
+            .bind("")
             .bind(self.clock.now())
             .execute(&mut tx)
             .await?;

@@ -7,6 +7,7 @@
 
 pub mod admin_keys;
 pub mod admin_tenants;
+pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod e2e;
@@ -14,6 +15,7 @@ pub mod games;
 pub mod health;
 pub mod metrics;
 pub mod oidc;
+pub mod privacy;
 pub mod root;
 pub mod tenant;
 pub mod views;
@@ -147,6 +149,45 @@ pub fn api() -> OpenApiRouter<AppState> {
             auth::identity_providers::update,
             auth::identity_providers::delete
         ))
+        .routes(routes!(
+            privacy::consents::list_purposes,
+            privacy::consents::put_purpose
+        ))
+        .routes(routes!(
+            privacy::consents::list_consents,
+            privacy::consents::give
+        ))
+        .routes(routes!(privacy::consents::withdraw))
+        .routes(routes!(privacy::requests::list, privacy::requests::create))
+        .routes(routes!(privacy::requests::get))
+        .routes(routes!(privacy::requests::export))
+        .routes(routes!(privacy::requests::verify))
+        .routes(routes!(privacy::requests::approve))
+        .routes(routes!(privacy::requests::deny))
+        .routes(routes!(privacy::requests::extend))
+        .routes(routes!(
+            privacy::governance::list_retention,
+            privacy::governance::put_retention
+        ))
+        .routes(routes!(
+            privacy::governance::list_holds,
+            privacy::governance::place_hold
+        ))
+        .routes(routes!(privacy::governance::release_hold))
+        .routes(routes!(
+            privacy::governance::list_breaches,
+            privacy::governance::record_breach
+        ))
+        .routes(routes!(privacy::governance::update_breach))
+        .routes(routes!(
+            privacy::governance::get_processing,
+            privacy::governance::put_processing
+        ))
+        .routes(routes!(privacy::governance::deletion_log))
+        .routes(routes!(audit::entries))
+        .routes(routes!(audit::checkpoint))
+        .routes(routes!(audit::inclusion))
+        .routes(routes!(audit::consistency))
 }
 
 /// The document's header: title, version, security schemes, tags.
@@ -226,6 +267,20 @@ fn base() -> OpenApi {
                 .description(Some(
                     "End-to-end encryption (profile caas-e2e-v1): prekey distribution and \
                      the mailbox; the server sees public keys and ciphertext only",
+                ))
+                .build(),
+            TagBuilder::new()
+                .name("privacy")
+                .description(Some(
+                    "GDPR: purposes and consent, data-subject requests over every crate, \
+                     legal holds, retention, breaches, records of processing",
+                ))
+                .build(),
+            TagBuilder::new()
+                .name("audit")
+                .description(Some(
+                    "The tamper-evident audit log: entries, signed checkpoints, inclusion \
+                     and consistency proofs (RFC 6962)",
                 ))
                 .build(),
         ]))

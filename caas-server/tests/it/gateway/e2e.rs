@@ -36,7 +36,7 @@ fn prekeys_json(keys: &[OneTimePrekey]) -> Value {
         .collect()
 }
 
-fn publish_body(device: &mut Device, one_time: usize) -> Value {
+pub(crate) fn publish_body(device: &mut Device, one_time: usize) -> Value {
     let spk = device.signed_prekey();
     let opks = device.generate_one_time_prekeys(one_time);
     json!({

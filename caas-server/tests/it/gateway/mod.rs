@@ -11,5 +11,6 @@ mod games;
 mod http;
 mod limits;
 mod oidc;
+mod privacy;
 mod tenants;
 pub(crate) mod webhooks;

@@ -1,0 +1,232 @@
+//! The tenant's privacy administration: retention policies, legal holds,
+//! breaches, records of processing and the deletion log.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use caas_privacy::{
+    Breach, BreachUpdate, LegalHold, NewBreach, NewHold, ProcessingExport, ProcessingRecords,
+    RetentionPolicy,
+};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::actor;
+use crate::extract::TenantAdmin;
+use crate::json::Json;
+use crate::problem::{Problem, ProblemDetails};
+use crate::state::AppState;
+
+/// The retention policies, by category.
+#[utoipa::path(get, path = "/v1/privacy/retention-policies", operation_id = "list_retention_policies", tag = "privacy",
+    security(("bearer" = [])),
+    params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
+    responses((status = 200, description = "`[{category, max_age_days, action}]`", body = Vec<Object>)))]
+pub async fn list_retention(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+) -> Result<Json<Vec<RetentionPolicy>>, Problem> {
+    Ok(Json(
+        state.privacy.retention_policies(&admin.0.tenant.id).await?,
+    ))
+}
+
+/// Set a category's retention (runs hourly and with `caas-server privacy
+/// retention run`).
+#[utoipa::path(post, path = "/v1/privacy/retention-policies", operation_id = "put_retention_policy", tag = "privacy",
+    security(("bearer" = [])),
+    params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
+    request_body(content = Object, description = "`{category, max_age_days (1–36500), action: delete|anonymize}`"),
+    responses(
+        (status = 200, description = "The policy", body = Object),
+        (status = 400, description = "Invalid policy", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn put_retention(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    Json(body): Json<RetentionPolicy>,
+) -> Result<Json<RetentionPolicy>, Problem> {
+    let a = &admin.0;
+    Ok(Json(
+        state
+            .privacy
+            .put_retention_policy(&a.tenant.id, body, actor(a))
+            .await?,
+    ))
+}
+
+/// Every legal hold, released ones included.
+#[utoipa::path(get, path = "/v1/privacy/legal-holds", operation_id = "list_legal_holds", tag = "privacy",
+    security(("bearer" = [])),
+    params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
+    responses((status = 200, description = "Holds", body = Vec<Object>)))]
+pub async fn list_holds(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+) -> Result<Json<Vec<LegalHold>>, Problem> {
+    Ok(Json(state.privacy.holds(&admin.0.tenant.id).await?))
+}
+
+/// Place a legal hold on a subject, a data category or the whole tenant.
+#[utoipa::path(post, path = "/v1/privacy/legal-holds", operation_id = "place_legal_hold", tag = "privacy",
+    security(("bearer" = [])),
+    params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
+    request_body(content = Object, description = "`{scope: subject|category|tenant, subject?, category?, reason, case_reference, starts_at?, ends_at?}`"),
+    responses(
+        (status = 201, description = "The hold", body = Object),
+        (status = 400, description = "Invalid hold", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn place_hold(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    Json(body): Json<NewHold>,
+) -> Result<(StatusCode, Json<LegalHold>), Problem> {
+    let a = &admin.0;
+    let hold = state
+        .privacy
+        .place_hold(&a.tenant.id, body, actor(a))
+        .await?;
+    Ok((StatusCode::CREATED, Json(hold)))
+}
+
+/// Why a hold is released.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseBody {
+    /// Why.
+    pub reason: String,
+}
+
+/// Release a hold (recorded).
+#[utoipa::path(post, path = "/v1/privacy/legal-holds/{id}/release", operation_id = "release_legal_hold", tag = "privacy",
+    security(("bearer" = [])),
+    params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"),
+        ("id" = String, Path, description = "The hold id")),
+    request_body = ReleaseBody,
+    responses(
+        (status = 200, description = "The hold, released", body = Object),
+        (status = 404, description = "No such hold", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "Already released", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn release_hold(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    Path(id): Path<String>,
+    Json(body): Json<ReleaseBody>,
+) -> Result<Json<LegalHold>, Problem> {
+    let a = &admin.0;
+    Ok(Json(
+        state
+            .privacy
+            .release_hold(&a.tenant.id, &id, actor(a), &body.reason)
+            .await?,
+    ))
+}
+
+/// The breaches, newest first, each with its 72-hour deadline.
+#[utoipa::path(get, path = "/v1/privacy/breaches", operation_id = "list_breaches", tag = "privacy",
+    security(("bearer" = [])),
+    params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
+    responses((status = 200, description = "Breaches", body = Vec<Object>)))]
+pub async fn list_breaches(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+) -> Result<Json<Vec<Breach>>, Problem> {
+    Ok(Json(state.privacy.breaches(&admin.0.tenant.id).await?))
+}
+
+/// Record a personal-data breach; the authority deadline is detection + 72 h.
+#[utoipa::path(post, path = "/v1/privacy/breaches", operation_id = "record_breach", tag = "privacy",
+    security(("bearer" = [])),
+    params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
+    request_body(content = Object, description = "`{detected_at?, nature, categories, approx_subjects, approx_records, consequences?, measures?, high_risk}`"),
+    responses(
+        (status = 201, description = "The breach, with `authority_deadline`", body = Object),
+        (status = 400, description = "Invalid breach", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn record_breach(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    Json(body): Json<NewBreach>,
+) -> Result<(StatusCode, Json<Breach>), Problem> {
+    let a = &admin.0;
+    let breach = state
+        .privacy
+        .record_breach(&a.tenant.id, body, actor(a))
+        .await?;
+    Ok((StatusCode::CREATED, Json(breach)))
+}
+
+/// Update a breach: notifications to the authority and the subjects,
+/// counts, consequences, measures.
+#[utoipa::path(patch, path = "/v1/privacy/breaches/{id}", operation_id = "update_breach", tag = "privacy",
+    security(("bearer" = [])),
+    params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"),
+        ("id" = String, Path, description = "The breach id")),
+    request_body(content = Object, description = "Any of `{consequences, measures, approx_subjects, approx_records, high_risk, authority_notified_at, delay_reason, subjects_notified_at}`"),
+    responses(
+        (status = 200, description = "The breach", body = Object),
+        (status = 400, description = "Invalid update (a late notification needs `delay_reason`)", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such breach", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn update_breach(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    Path(id): Path<String>,
+    Json(body): Json<BreachUpdate>,
+) -> Result<Json<Breach>, Problem> {
+    let a = &admin.0;
+    Ok(Json(
+        state
+            .privacy
+            .update_breach(&a.tenant.id, &id, body, actor(a))
+            .await?,
+    ))
+}
+
+/// The records of processing (Art. 30), with the purposes and every
+/// source's data categories.
+#[utoipa::path(get, path = "/v1/privacy/processing-activities", operation_id = "get_processing_activities", tag = "privacy",
+    security(("bearer" = [])),
+    params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
+    responses((status = 200, description = "`{tenant, records: {controller, activities}, purposes, sources, updated_at}`", body = Object)))]
+pub async fn get_processing(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+) -> Result<Json<ProcessingExport>, Problem> {
+    Ok(Json(state.privacy.processing(&admin.0.tenant.id).await?))
+}
+
+/// Replace the records of processing.
+#[utoipa::path(put, path = "/v1/privacy/processing-activities", operation_id = "put_processing_activities", tag = "privacy",
+    security(("bearer" = [])),
+    params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
+    request_body(content = Object, description = "`{controller: {name, contact, joint_controller?, representative?, dpo?}, activities: [{name, purposes, subject_categories, data_categories, recipients, transfers, retention, security_measures}]}`"),
+    responses(
+        (status = 200, description = "The records with purposes and sources", body = Object),
+        (status = 400, description = "Invalid records", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn put_processing(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+    Json(body): Json<ProcessingRecords>,
+) -> Result<Json<ProcessingExport>, Problem> {
+    let a = &admin.0;
+    Ok(Json(
+        state
+            .privacy
+            .put_processing(&a.tenant.id, body, actor(a))
+            .await?,
+    ))
+}
+
+/// The deletion log: each erasure's report, without personal data.
+#[utoipa::path(get, path = "/v1/privacy/deletion-log", operation_id = "get_deletion_log", tag = "privacy",
+    security(("bearer" = [])),
+    params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
+    responses((status = 200, description = "`[{request_id, at, report}]`, newest first", body = Vec<Object>)))]
+pub async fn deletion_log(
+    State(state): State<AppState>,
+    admin: TenantAdmin,
+) -> Result<Json<Vec<serde_json::Value>>, Problem> {
+    Ok(Json(state.privacy.deletion_log(&admin.0.tenant.id).await?))
+}
