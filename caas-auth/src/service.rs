@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use caas_core::{
-    Error, ErrorKind, PrincipalKind, Result, SecretString, SharedClock, Tenant, new_id,
+    AuditEvent, Error, ErrorKind, Outcome, PrincipalKind, Result, SecretString, SharedAuditSink,
+    SharedClock, Tenant, new_id,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -128,6 +129,7 @@ pub struct AuthParts {
 #[derive(Debug, Clone)]
 pub struct Auth {
     parts: Arc<AuthParts>,
+    audit: Option<SharedAuditSink>,
 }
 
 fn invalid_credentials() -> Error {
@@ -157,7 +159,28 @@ impl Auth {
     pub fn new(parts: AuthParts) -> Self {
         Auth {
             parts: Arc::new(parts),
+            audit: None,
         }
+    }
+
+    /// The flows, auditing logins, MFA steps and logouts to `sink`.
+    #[must_use]
+    pub fn with_audit(mut self, sink: SharedAuditSink) -> Self {
+        self.audit = Some(sink);
+        self
+    }
+
+    /// Records a security event; an event that cannot be recorded fails
+    /// the step that caused it.
+    async fn audit(&self, tenant: &Tenant, event: AuditEvent) -> Result<()> {
+        match &self.audit {
+            Some(sink) => sink.record(event.tenant(tenant.id)).await,
+            None => Ok(()),
+        }
+    }
+
+    fn event(&self, action: &str, outcome: Outcome) -> AuditEvent {
+        AuditEvent::new(self.parts.clock.as_ref(), action).outcome(outcome)
     }
 
     /// The parts (for routes that use one directly).
@@ -257,6 +280,38 @@ impl Auth {
     /// challenge. The same checks as [`Auth::login`]: lockout, uniform
     /// failures, account state, trusted devices.
     pub async fn sign_in(&self, tenant: &Tenant, login: &Login) -> Result<SignIn> {
+        match self.sign_in_checked(tenant, login).await {
+            Ok(outcome) => {
+                let (actor, details) = match &outcome {
+                    SignIn::Session(done) => (
+                        done.0.id.to_string(),
+                        serde_json::json!({ "session": done.1.id, "amr": ["pwd"] }),
+                    ),
+                    SignIn::MfaRequired { .. } => {
+                        (String::new(), serde_json::json!({ "mfa_required": true }))
+                    }
+                };
+                let mut event = self.event("auth.login", Outcome::Success).details(details);
+                if !actor.is_empty() {
+                    event = event.actor(actor);
+                }
+                self.audit(tenant, event).await?;
+                Ok(outcome)
+            }
+            Err(e) => {
+                // The login name is not recorded: it may be an email.
+                let event = self
+                    .event("auth.login", Outcome::Failure)
+                    .details(serde_json::json!({ "reason": e.code() }));
+                if let Err(audit) = self.audit(tenant, event).await {
+                    tracing::error!(error = %audit, "cannot audit a failed login");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn sign_in_checked(&self, tenant: &Tenant, login: &Login) -> Result<SignIn> {
         let p = &self.parts;
         p.lockout.check(&tenant.id, &login.login, login.ip).await?;
         let found = p.users.find_by_login(&tenant.id, &login.login).await?;
@@ -371,6 +426,10 @@ impl Auth {
         p.lockout.check(&tenant.id, &pending.login, ip).await?;
         let Some(factor) = p.mfa.verify(&tenant.id, &pending.user_id, code).await? else {
             p.lockout.failure(&tenant.id, &pending.login, ip).await?;
+            let event = self
+                .event("auth.mfa", Outcome::Failure)
+                .actor(pending.user_id.as_str());
+            self.audit(tenant, event).await?;
             return Err(Error::new(
                 ErrorKind::Unauthenticated,
                 "the code is wrong or was already used",
@@ -398,6 +457,16 @@ impl Auth {
         let session = self
             .open_session(tenant, &user, pending.fingerprint.clone(), amr)
             .await?;
+        let factor_name = if factor == SecondFactor::BackupCode {
+            "backup_code"
+        } else {
+            "totp"
+        };
+        let event = self
+            .event("auth.mfa", Outcome::Success)
+            .actor(pending.user_id.as_str())
+            .details(serde_json::json!({ "factor": factor_name, "session": session.id }));
+        self.audit(tenant, event).await?;
         let days = AuthSettings::of(&tenant.settings)?.trusted_device_days;
         let mut trusted = None;
         if trust_device && days > 0 {
@@ -498,11 +567,19 @@ impl Auth {
             .revocations()
             .revoke(&tenant.id, Revoked::Token(jti))
             .await?;
+        let mut subject = None;
         if let Some(sid) = sid.and_then(|s| s.parse::<Uuid>().ok()) {
+            subject = p.sessions.get(&tenant.id, sid).await?.map(|s| s.user_id);
             p.refresh.revoke_session(&tenant.id, sid, "logout").await?;
             p.sessions.end(&tenant.id, sid, EndReason::Logout).await?;
         }
-        Ok(())
+        let mut event = self
+            .event("auth.logout", Outcome::Success)
+            .details(serde_json::json!({ "session": sid }));
+        if let Some(s) = subject {
+            event = event.actor(s);
+        }
+        self.audit(tenant, event).await
     }
 
     /// A guest's session (for the OAuth provider's "continue as guest"), when

@@ -109,7 +109,9 @@ impl Services {
             clock.clone(),
             Some(backends.events.clone()),
         ));
-        let auth = crate::auth::build(&config, &backends, &clock, keys.clone(), public_base)?;
+        let audit_log = crate::privacy::audit_log(&backends.db, keys.clone(), &clock);
+        let auth = crate::auth::build(&config, &backends, &clock, keys.clone(), public_base)?
+            .with_audit(Arc::new(audit_log.clone()));
         let authenticators = crate::auth::authenticators(authenticators, &auth, tenants.clone());
         // Tenant key first: the signing key is sealed under it.
         let provisioners = Provisioners::default()
@@ -131,7 +133,6 @@ impl Services {
                 auth.clone(),
             )
         };
-        let audit_log = crate::privacy::audit_log(&backends.db, keys.clone(), &clock);
         let authz = crate::authz::build(&backends, &clock, Arc::new(audit_log.clone()));
         let games = caas_game::Games::new(
             backends.db.clone(),
@@ -182,6 +183,24 @@ impl Services {
 }
 
 impl Services {
+    /// Appends a security event by `actor` in `tenant` to its audit log; an
+    /// event that cannot be recorded fails the request.
+    pub async fn audit(
+        &self,
+        tenant: &caas_core::Tenant,
+        actor: &str,
+        action: &str,
+        target: &str,
+        details: serde_json::Value,
+    ) -> caas_core::Result<()> {
+        let event = caas_core::AuditEvent::new(self.clock.as_ref(), action)
+            .tenant(tenant.id)
+            .actor(actor)
+            .target(target)
+            .details(details);
+        caas_core::AuditSink::record(&self.audit_log, event).await
+    }
+
     /// Publishes a tenant event (webhooks deliver it). A bus that is down is
     /// logged, not returned: the change it reports is already committed.
     pub async fn publish(

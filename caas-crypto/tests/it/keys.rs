@@ -236,7 +236,8 @@ async fn shredding_makes_a_subjects_data_erased(b: &Backend) {
         .await
         .unwrap_err();
     assert_eq!(e.code(), "erased");
-    // The record names what was shredded, never key material.
+    // The record names the key that was shredded, never key material and
+    // never the subject (an erased subject leaves no identifier behind).
     let mut tx = b.sql().tenant_tx(&t).await.unwrap();
     let rows: Vec<caas_core::sql::Scalar<String>> =
         caas_core::sql::query("SELECT subject FROM crypto_shredded_keys WHERE tenant_id = $1")
@@ -246,7 +247,7 @@ async fn shredding_makes_a_subjects_data_erased(b: &Backend) {
             .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].0, "user-1");
+    assert_eq!(rows[0].0, "");
     // Subject data is bound to its subject and purpose.
     assert!(
         km.decrypt_for_subject(&t, "user-2", "profiles", &fresh)

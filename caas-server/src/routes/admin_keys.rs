@@ -64,6 +64,15 @@ pub async fn rotate(
     let tenant = by_slug(&state, &slug).await?;
     let version = state.keys.rotate_tenant_key(&tenant.id).await?;
     tracing::info!(tenant = %tenant.slug, version, "rotated the tenant key");
+    state
+        .audit(
+            &tenant,
+            "platform-admin",
+            "keys.tenant_key_rotated",
+            tenant.slug.as_ref(),
+            serde_json::json!({ "version": version }),
+        )
+        .await?;
     let rotation = state
         .keys
         .rotations(&tenant.id)

@@ -57,10 +57,10 @@ fn subject_tables() -> BTreeMap<String, BTreeSet<String>> {
                     }
                     continue;
                 }
-                if let (Some(t), Some(column)) = (&table, line.split_whitespace().next()) {
-                    if SUBJECT_COLUMNS.contains(&column) {
-                        out.entry(t.clone()).or_default().insert(column.to_owned());
-                    }
+                if let (Some(t), Some(column)) = (&table, line.split_whitespace().next())
+                    && SUBJECT_COLUMNS.contains(&column)
+                {
+                    out.entry(t.clone()).or_default().insert(column.to_owned());
                 }
             }
         }

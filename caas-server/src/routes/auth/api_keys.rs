@@ -133,6 +133,16 @@ pub async fn create(
         .api_keys
         .create(&access.tenant.id, &access.principal.subject, &body.into())
         .await?;
+    let who = access.principal.subject.as_str();
+    state
+        .audit(
+            &access.tenant,
+            who,
+            "auth.api_key_created",
+            &key.id.to_string(),
+            serde_json::json!({ "prefix": key.prefix }),
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(ApiKeyWithSecret {
@@ -203,6 +213,16 @@ pub async fn delete(
         .api_keys
         .delete(&access.tenant.id, key.id)
         .await?;
+    let who = access.principal.subject.as_str();
+    state
+        .audit(
+            &access.tenant,
+            who,
+            "auth.api_key_revoked",
+            &key.id.to_string(),
+            serde_json::json!({}),
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -225,6 +245,16 @@ pub async fn rotate(
         .parts()
         .api_keys
         .rotate(&access.tenant.id, key.id)
+        .await?;
+    let who = access.principal.subject.as_str();
+    state
+        .audit(
+            &access.tenant,
+            who,
+            "auth.api_key_rotated",
+            &key.id.to_string(),
+            serde_json::json!({}),
+        )
         .await?;
     Ok(Json(ApiKeyWithSecret {
         key: key.into(),

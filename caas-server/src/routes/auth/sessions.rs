@@ -103,8 +103,17 @@ pub async fn end(
     match id.as_str() {
         "others" | "all" => {
             let keep = if id == "others" { current } else { None };
-            sessions
+            let ended = sessions
                 .end_all(tenant, user, keep, EndReason::Terminated)
+                .await?;
+            state
+                .audit(
+                    &access.tenant,
+                    user,
+                    "auth.sessions_revoked",
+                    user,
+                    serde_json::json!({ "which": id, "ended": ended }),
+                )
                 .await?;
             return Ok(StatusCode::NO_CONTENT);
         }
@@ -124,5 +133,14 @@ pub async fn end(
     if !owned || !sessions.end(tenant, target, EndReason::Terminated).await? {
         return Err(missing());
     }
+    state
+        .audit(
+            &access.tenant,
+            user,
+            "auth.session_revoked",
+            &target.to_string(),
+            serde_json::json!({}),
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -65,6 +65,15 @@ pub async fn rotate(
     let keys = state.auth.parts().tokens.keys();
     let rotated = keys.rotate(&access.tenant.id, None).await?;
     tracing::info!(tenant = %access.tenant.slug, kid = %rotated.kid, "rotated the signing key");
+    state
+        .audit(
+            &access.tenant,
+            &access.principal.subject,
+            "auth.signing_key_rotated",
+            &rotated.kid,
+            serde_json::json!({}),
+        )
+        .await?;
     let listed = keys.list(&access.tenant.id).await?;
     Ok(Json(
         listed

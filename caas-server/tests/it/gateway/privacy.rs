@@ -384,6 +384,14 @@ async fn export_and_erasure_reach_every_crate(stack: Stack) {
             .iter()
             .any(|e| e["action"] == "privacy.consent_given" && e["actor"] == ana_id)
     );
+    for action in ["auth.login", "auth.api_key_created"] {
+        assert!(
+            events
+                .iter()
+                .any(|e| e["action"] == action && e["actor"] == ana_id),
+            "{action} is not in her audit entries: {events:?}"
+        );
+    }
 
     // Erasure.
     let before = ok(
