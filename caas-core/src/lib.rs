@@ -44,8 +44,9 @@ pub use self::redis_conn::RedisConfig;
 pub use self::secret::{Secret, SecretBytes, SecretString};
 pub use self::sql::{Db, DbOptions, Dialect, Tx};
 pub use self::subject::{
-    DataCategory, DataSubjectSource, ErasureMethod, ErasureOutcome, RecordingDataSubjectSource,
-    Retained, SharedDataSubjectSource, SubjectCall, SubjectExport, SubjectRef,
+    ConsentCheck, DataCategory, DataSubjectSource, ErasureMethod, ErasureOutcome,
+    RecordingDataSubjectSource, Retained, SharedConsentCheck, SharedDataSubjectSource, SubjectCall,
+    SubjectExport, SubjectRef,
 };
 pub use self::tenant::{
     CorsSettings, MemoryTenantStore, NewTenant, Page, Resolution, SharedTenantStore,

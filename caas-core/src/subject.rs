@@ -130,6 +130,19 @@ pub trait DataSubjectSource: Send + Sync + Debug {
 /// A shared data-subject source handle.
 pub type SharedDataSubjectSource = Arc<dyn DataSubjectSource>;
 
+/// Whether a subject consents to a purpose: how a crate asks before
+/// processing on the basis of consent, without depending on the privacy
+/// crate (caas-privacy's `Privacy` implements it).
+#[async_trait]
+pub trait ConsentCheck: Send + Sync + Debug {
+    /// `true` when `subject` of `tenant` gave consent to `purpose` and has
+    /// not withdrawn it, and it has not expired.
+    async fn has_consent(&self, tenant: &TenantId, subject: &str, purpose: &str) -> Result<bool>;
+}
+
+/// A shared consent check.
+pub type SharedConsentCheck = Arc<dyn ConsentCheck>;
+
 /// One call a [`RecordingDataSubjectSource`] received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubjectCall {

@@ -545,3 +545,10 @@ impl Privacy {
         rows.iter().map(|Scalar(e)| db::json(e)).collect()
     }
 }
+
+#[async_trait::async_trait]
+impl caas_core::ConsentCheck for Privacy {
+    async fn has_consent(&self, tenant: &TenantId, subject: &str, purpose: &str) -> Result<bool> {
+        Privacy::has_consent(self, tenant, subject, purpose).await
+    }
+}

@@ -11,8 +11,10 @@
 //! under the subject's key, downloadable by the subject); erasure checks
 //! legal holds first, erases or anonymizes per source, shreds the subject's
 //! keys when nothing is held, and writes a deletion-log entry without
-//! personal data; restriction and objection restrict every source
-//! (objection also withdraws every consent).
+//! personal data; restriction restricts every source (caas-auth then
+//! disables the account and ends its sessions); objection withdraws every
+//! consent the subject gave (processing on other bases is the controller's
+//! call, recorded in the request).
 
 use std::collections::BTreeMap;
 
@@ -140,7 +142,7 @@ pub struct RequestResult {
     /// Erasure: what was done.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub erasure: Option<ErasureReport>,
-    /// Restriction/objection: sources restricted.
+    /// Restriction: sources restricted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restricted: Option<Vec<String>>,
     /// Objection: consents withdrawn.
@@ -494,7 +496,8 @@ impl Privacy {
     }
 
     /// Carries out a verified (or extended) request against every source
-    /// and completes it. An extended request must have been verified.
+    /// and completes it. An extended request must have been verified; one
+    /// left in progress by a failure is carried out again.
     pub async fn approve_request(
         &self,
         tenant: &TenantId,
@@ -512,11 +515,17 @@ impl Privacy {
             )
             .with_code("invalid_state"));
         }
+        // An interrupted request (still in progress) is carried out again:
+        // every step is idempotent.
         let mut request = self
             .transition(
                 tenant,
                 request,
-                &[RequestState::Verified, RequestState::Extended],
+                &[
+                    RequestState::Verified,
+                    RequestState::Extended,
+                    RequestState::InProgress,
+                ],
                 RequestState::InProgress,
                 by,
                 None,
@@ -568,7 +577,6 @@ impl Privacy {
                     }
                 }
                 RequestResult {
-                    restricted: Some(self.restrict_subject(&who, true).await?),
                     consents_withdrawn: Some(withdrawn),
                     ..RequestResult::default()
                 }

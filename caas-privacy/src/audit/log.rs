@@ -609,6 +609,9 @@ impl AuditLog {
         limit: u64,
     ) -> Result<Vec<AuditEntry>> {
         let limit = limit.clamp(1, MAX_ENTRIES_PAGE) as i64;
+        if from >= MAX_SIZE {
+            return Ok(Vec::new());
+        }
         let rows = self.page(tenant, from, limit).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {

@@ -31,6 +31,8 @@ caas_core::backend_tests! {
         retention_erases_what_is_past_age_and_nothing_held,
         breaches_have_a_72_hour_deadline,
         records_of_processing_list_every_source,
+        an_interrupted_request_is_carried_out_again,
+        restriction_and_objection,
     ],
 }
 
@@ -134,6 +136,10 @@ async fn consent_is_given_withdrawn_and_expires(b: &Backend) {
     assert_eq!((r.language.as_str(), r.jurisdiction.as_str()), ("en", "EU"));
     assert!(p.has_consent(&f.t, "ana", "newsletter").await.unwrap());
     assert!(!p.has_consent(&f.t, "bob", "newsletter").await.unwrap());
+    // The same answer through the caas-core seam other crates hold.
+    let seam: Arc<dyn caas_core::ConsentCheck> = Arc::new(p.clone());
+    assert!(seam.has_consent(&f.t, "ana", "newsletter").await.unwrap());
+    assert!(!seam.has_consent(&f.t, "ana", "analytics").await.unwrap());
 
     let w = p
         .withdraw_consent(&f.t, "ana", "newsletter", "web-form")
@@ -970,4 +976,138 @@ async fn records_of_processing_list_every_source(b: &Backend) {
         p.processing(&f.t).await.unwrap().records.activities[0].purposes,
         ["newsletter"]
     );
+}
+
+/// A source that fails its first erasure (a store that was down).
+#[derive(Debug, Default)]
+struct FlakySource {
+    failed: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait]
+impl DataSubjectSource for FlakySource {
+    fn name(&self) -> &str {
+        "test.flaky"
+    }
+    fn categories(&self) -> Vec<DataCategory> {
+        vec![category("notes")]
+    }
+    async fn export(&self, _s: &SubjectRef) -> Result<SubjectExport> {
+        Ok(SubjectExport::default())
+    }
+    async fn erase(&self, _s: &SubjectRef, _m: ErasureMethod) -> Result<ErasureOutcome> {
+        if !self.failed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Err(caas_core::Error::unavailable("the notes store is down"));
+        }
+        Ok(ErasureOutcome {
+            records: 2,
+            retained: vec![],
+        })
+    }
+    async fn restrict(&self, _s: &SubjectRef, _r: bool) -> Result<()> {
+        Ok(())
+    }
+}
+
+async fn an_interrupted_request_is_carried_out_again(b: &Backend) {
+    let f = fixture(b, "retry").await;
+    let p = &f.privacy;
+    p.register(Arc::new(FlakySource::default())).unwrap();
+    let r = p
+        .submit_request(
+            &f.t,
+            "ana",
+            NewRequest {
+                kind: RequestKind::Erasure,
+                method: None,
+                details: None,
+            },
+            "ana",
+        )
+        .await
+        .unwrap();
+    p.verify_request(&f.t, &r.id, "admin", None).await.unwrap();
+    let e = p.approve_request(&f.t, &r.id, "admin").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
+    assert_eq!(
+        p.request(&f.t, &r.id).await.unwrap().state,
+        RequestState::InProgress
+    );
+    let done = p.approve_request(&f.t, &r.id, "admin").await.unwrap();
+    assert_eq!(done.state, RequestState::Completed);
+    let report = done.result.unwrap().erasure.unwrap();
+    assert_eq!(
+        report
+            .sources
+            .iter()
+            .find(|s| s.source == "test.flaky")
+            .unwrap()
+            .records,
+        2
+    );
+    assert!(
+        p.approve_request(&f.t, &r.id, "admin").await.is_err(),
+        "completed is final"
+    );
+}
+
+async fn restriction_and_objection(b: &Backend) {
+    let f = fixture(b, "restrict").await;
+    let p = &f.privacy;
+    let accounts = Arc::new(RecordingDataSubjectSource::new(
+        "test.accounts",
+        vec![category("account")],
+    ));
+    p.register(accounts.clone()).unwrap();
+    p.put_purpose(&f.t, purpose("newsletter"), "admin")
+        .await
+        .unwrap();
+    p.put_purpose(&f.t, purpose("analytics"), "admin")
+        .await
+        .unwrap();
+    p.give_consent(&f.t, "ana", give("newsletter"))
+        .await
+        .unwrap();
+    p.give_consent(&f.t, "ana", give("analytics"))
+        .await
+        .unwrap();
+    let run = |kind| async move {
+        let r = p
+            .submit_request(
+                &f.t,
+                "ana",
+                NewRequest {
+                    kind,
+                    method: None,
+                    details: None,
+                },
+                "ana",
+            )
+            .await
+            .unwrap();
+        p.verify_request(&f.t, &r.id, "admin", None).await.unwrap();
+        p.approve_request(&f.t, &r.id, "admin")
+            .await
+            .unwrap()
+            .result
+            .unwrap()
+    };
+    let objection = run(RequestKind::Objection).await;
+    let mut withdrawn = objection.consents_withdrawn.unwrap();
+    withdrawn.sort();
+    assert_eq!(withdrawn, ["analytics", "newsletter"]);
+    assert!(!p.has_consent(&f.t, "ana", "newsletter").await.unwrap());
+    let ana = SubjectRef::new(f.t, "ana");
+    assert!(
+        !accounts.is_restricted(&ana).unwrap(),
+        "objection does not restrict"
+    );
+    let restriction = run(RequestKind::Restriction).await;
+    assert!(
+        restriction
+            .restricted
+            .unwrap()
+            .contains(&"test.accounts".to_owned())
+    );
+    assert!(accounts.is_restricted(&ana).unwrap());
 }

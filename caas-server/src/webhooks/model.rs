@@ -28,6 +28,10 @@ pub const EVENT_TYPES: &[(&str, &str)] = &[
         "a device replaced its identity key: its contacts' safety numbers changed",
     ),
     ("e2e.device.reset", "a device's keys were reset"),
+    (
+        "privacy.breach_overdue",
+        "a personal-data breach passed its 72-hour deadline without the authority being notified",
+    ),
 ];
 
 /// The most event types (or patterns) one webhook may list.

@@ -216,6 +216,25 @@ pub async fn patch(
     if matches!(status, Some(UserStatus::Locked | UserStatus::Disabled)) {
         cut_off(&state, tenant, &changed).await?;
     }
+    let security: Vec<&str> = [
+        status.map(UserStatus::as_str),
+        body.password.as_ref().map(|_| "password_set"),
+        body.reset_mfa.then_some("mfa_reset"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !security.is_empty() {
+        state
+            .audit(
+                tenant,
+                &access.principal.subject,
+                "auth.user_changed",
+                &changed.id.to_string(),
+                serde_json::json!({ "changes": security }),
+            )
+            .await?;
+    }
     let fresh = user(&state, tenant, &id).await?;
     Ok(Json(fresh.into()))
 }
