@@ -74,6 +74,23 @@ async fn fixture(b: &Backend, slug: &str) -> Fixture {
     }
 }
 
+/// A request of `kind` by `subject`, verified and carried out by an admin.
+async fn carry_out(
+    p: &Privacy,
+    t: &TenantId,
+    subject: &str,
+    kind: RequestKind,
+) -> caas_privacy::DataSubjectRequest {
+    let new = NewRequest {
+        kind,
+        method: None,
+        details: None,
+    };
+    let r = p.submit_request(t, subject, new, subject).await.unwrap();
+    p.verify_request(t, &r.id, "admin", None).await.unwrap();
+    p.approve_request(t, &r.id, "admin").await.unwrap()
+}
+
 fn category(name: &str) -> DataCategory {
     DataCategory {
         name: name.into(),
@@ -436,21 +453,7 @@ async fn export_and_erasure_reach_every_source(b: &Backend) {
         .await
         .unwrap();
     let before = f.log.checkpoint(&f.t).await.unwrap();
-    let r = p
-        .submit_request(
-            &f.t,
-            "ana",
-            NewRequest {
-                kind: RequestKind::Erasure,
-                method: None,
-                details: None,
-            },
-            "ana",
-        )
-        .await
-        .unwrap();
-    p.verify_request(&f.t, &r.id, "admin", None).await.unwrap();
-    let done = p.approve_request(&f.t, &r.id, "admin").await.unwrap();
+    let done = carry_out(p, &f.t, "ana", RequestKind::Erasure).await;
     let report = done.result.unwrap().erasure.unwrap();
     assert!(report.keys_shredded);
     assert!(report.limited_by.is_empty());

@@ -88,6 +88,23 @@ async fn check_consistency(gw: &Gateway, slug: &str, boss: &str, before: &Value,
     verify_consistency(old.size, new.size, &hashes, &old.root, &new.root).unwrap();
 }
 
+/// The administrator verifies request `id` and carries it out; the
+/// completed request.
+async fn verify_and_approve(gw: &Gateway, slug: &str, boss: &str, id: &str) -> Value {
+    let path = format!("/v1/privacy/requests/{id}/verify");
+    let body = json!({});
+    ok(
+        call(gw, slug, boss, Method::POST, &path)
+            .json(&body)
+            .go()
+            .await,
+        200,
+    )
+    .await;
+    let path = format!("/v1/privacy/requests/{id}/approve");
+    ok(call(gw, slug, boss, Method::POST, &path).go().await, 200).await
+}
+
 async fn export_and_erasure_reach_every_crate(stack: Stack) {
     let Some(gw) = Gateway::start(stack, |_| {}).await else {
         return;
@@ -410,33 +427,7 @@ async fn export_and_erasure_reach_every_crate(stack: Stack) {
     )
     .await;
     let eid = erase["id"].as_str().unwrap().to_owned();
-    ok(
-        call(
-            &gw,
-            &slug,
-            &boss,
-            Method::POST,
-            &format!("/v1/privacy/requests/{eid}/verify"),
-        )
-        .json(&json!({}))
-        .go()
-        .await,
-        200,
-    )
-    .await;
-    let done = ok(
-        call(
-            &gw,
-            &slug,
-            &boss,
-            Method::POST,
-            &format!("/v1/privacy/requests/{eid}/approve"),
-        )
-        .go()
-        .await,
-        200,
-    )
-    .await;
+    let done = verify_and_approve(&gw, &slug, &boss, &eid).await;
     let report = &done["result"]["erasure"];
     assert_eq!(report["keys_shredded"], true);
     assert!(done["subject"].is_null());
@@ -465,33 +456,7 @@ async fn export_and_erasure_reach_every_crate(stack: Stack) {
     )
     .await;
     let aid = again["id"].as_str().unwrap().to_owned();
-    ok(
-        call(
-            &gw,
-            &slug,
-            &boss,
-            Method::POST,
-            &format!("/v1/privacy/requests/{aid}/verify"),
-        )
-        .json(&json!({}))
-        .go()
-        .await,
-        200,
-    )
-    .await;
-    ok(
-        call(
-            &gw,
-            &slug,
-            &boss,
-            Method::POST,
-            &format!("/v1/privacy/requests/{aid}/approve"),
-        )
-        .go()
-        .await,
-        200,
-    )
-    .await;
+    verify_and_approve(&gw, &slug, &boss, &aid).await;
     let after_doc = ok(
         call(
             &gw,
