@@ -277,10 +277,12 @@ impl AuditLog {
             .ok_or_else(|| Error::internal("the audit log head vanished"))?
             .0;
         let seed = self.keys.decrypt(tenant, KEY_PURPOSE, &sealed).await?;
-        let seed: [u8; 32] = seed
-            .as_slice()
-            .try_into()
-            .map_err(|_| Error::internal("a stored checkpoint key is not 32 bytes"))?;
+        // The seed is wiped when dropped, like the key made from it.
+        let seed: Zeroizing<[u8; 32]> = Zeroizing::new(
+            seed.as_slice()
+                .try_into()
+                .map_err(|_| Error::internal("a stored checkpoint key is not 32 bytes"))?,
+        );
         let key = Arc::new(SigningKey::from_bytes(&seed));
         self.signers
             .lock()
