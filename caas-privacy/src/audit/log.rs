@@ -666,10 +666,6 @@ impl AuditLog {
         tenant: &TenantId,
         trusted_key: Option<&str>,
     ) -> Result<Verification> {
-        let vkey = match trusted_key {
-            Some(k) => k.to_owned(),
-            None => self.verifier_key(tenant).await?,
-        };
         let mut problems = Vec::new();
         let head: Option<HeadRow> = crate::db::one(
             &self.db,
@@ -677,6 +673,22 @@ impl AuditLog {
             query("SELECT size, public_key FROM audit_heads WHERE tenant_id = $1").bind(tenant),
         )
         .await?;
+        if head.is_none() {
+            // No log yet: nothing to check, and verifying creates nothing.
+            if !self.page(tenant, 0, 1).await?.is_empty() {
+                problems.push("entries are stored but the log's head is missing".into());
+            }
+            return Ok(Verification {
+                size: 0,
+                root: hex::encode(super::merkle::empty_root()),
+                checkpoints: 0,
+                problems,
+            });
+        }
+        let vkey = match trusted_key {
+            Some(k) => k.to_owned(),
+            None => self.verifier_key(tenant).await?,
+        };
         let head_size = head.as_ref().map_or(0, |h| h.size.max(0) as u64);
         if let (Some(h), Some(_)) = (&head, trusted_key) {
             let held = B64.encode([&[0x01][..], &h.public_key].concat());

@@ -164,7 +164,17 @@ async fn appends_prove_and_verify(b: &Backend) {
         0
     );
 
-    // Another tenant sees none of it and has its own key.
+    // Another tenant sees none of it; verifying its (empty) log creates
+    // nothing; it has its own key.
+    let empty = log.verify(&other, None).await.unwrap();
+    assert!(empty.ok() && empty.size == 0);
+    let heads: Vec<caas_core::sql::Scalar<i64>> =
+        query("SELECT size FROM audit_heads WHERE tenant_id = $1")
+            .bind(other)
+            .fetch_all(&mut b.sql().tenant_tx(&other).await.unwrap())
+            .await
+            .unwrap();
+    assert!(heads.is_empty());
     assert_eq!(log.size(&other).await.unwrap(), 0);
     assert!(log.entries(&other, 0, 100).await.unwrap().is_empty());
     assert!(log.inclusion_proof(&other, 0, 1).await.is_err());
