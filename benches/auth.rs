@@ -53,6 +53,7 @@ fn verify(c: &mut Criterion) {
         ));
         let config = TokenConfig::default();
         let revocations = Revocations::new(
+            db.clone(),
             Arc::new(MemoryKvStore::new(clock.clone())),
             Arc::new(MemoryEventBus::new()),
             clock.clone(),

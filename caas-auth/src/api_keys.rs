@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use caas_core::sql::{FromRow, Row, query};
+use caas_core::sql::{FromRow, Row, Scalar, query};
 use caas_core::{
     Db, Error, Principal, PrincipalKind, Result, SecretString, SharedClock, TenantId, Timestamp,
     Tx, new_id,
@@ -21,6 +21,8 @@ use crate::opaque;
 pub const PREFIX: &str = "caas_";
 /// The most scopes a key may carry.
 pub const MAX_SCOPES: usize = 50;
+/// The longest lifetime a key may be given: ten years.
+pub const MAX_LIFETIME: Duration = Duration::from_secs(10 * 366 * 24 * 3600);
 /// `last_used_at` is written at most this often per key.
 const LAST_USED_EVERY: Duration = Duration::from_secs(60);
 
@@ -50,13 +52,15 @@ pub struct ApiKey {
 }
 
 impl ApiKey {
-    /// The principal it authenticates as: a service `apikey:<id>` with its scopes.
+    /// The principal it authenticates as: a service `apikey:<id>` with its
+    /// scopes, owned by its creator (whose rights cap it at every use).
     pub fn principal(&self) -> Principal {
         let mut p = Principal::new(
             format!("apikey:{}", self.id),
             Some(self.tenant_id),
             PrincipalKind::Service,
-        );
+        )
+        .owned_by(self.owner_id.clone());
         p.scopes = self.scopes.iter().cloned().collect();
         p.attributes.insert(
             "owner_id".into(),
@@ -75,13 +79,14 @@ pub struct ApiKeyInput {
     /// Scopes (each 1–64 of a-z, 0-9, `:`, `.`, `_`, `-`).
     #[serde(default)]
     pub scopes: Vec<String>,
-    /// Seconds until it expires; never when absent.
+    /// Seconds until it expires (1 to [`MAX_LIFETIME`]); never when absent.
     #[serde(default)]
     pub expires_in: Option<u64>,
 }
 
 impl ApiKeyInput {
-    fn validate(&self) -> Result<()> {
+    /// Checks every field: invalid input naming the field.
+    pub fn validate(&self) -> Result<()> {
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
             return Err(
@@ -107,10 +112,8 @@ impl ApiKeyInput {
                 .with_field("scopes"));
             }
         }
-        if self.expires_in == Some(0) {
-            return Err(
-                Error::invalid_input("`expires_in` must be positive").with_field("expires_in")
-            );
+        if let Some(secs) = self.expires_in {
+            caas_core::bounded_duration("expires_in", secs, MAX_LIFETIME)?;
         }
         Ok(())
     }
@@ -315,6 +318,24 @@ impl ApiKeys {
             return Err(not_found(id));
         }
         Ok(())
+    }
+
+    /// Deletes every key of `owner`; the ids of those deleted.
+    pub async fn delete_owned(&self, tenant: &TenantId, owner: &str) -> Result<Vec<Uuid>> {
+        let mut tx = self.db.tenant_tx(tenant).await?;
+        let ids: Vec<Scalar<String>> =
+            query("DELETE FROM auth_api_keys WHERE tenant_id = $1 AND owner_id = $2 RETURNING id")
+                .bind(tenant)
+                .bind(owner)
+                .fetch_all(&mut tx)
+                .await?;
+        tx.commit().await?;
+        ids.iter()
+            .map(|Scalar(id)| {
+                id.parse()
+                    .map_err(|_| Error::internal("a stored API key id is not a UUID"))
+            })
+            .collect()
     }
 
     /// Whether `presented` looks like an API key (for authenticators that

@@ -4,6 +4,10 @@
 //! own shape and verifies them against the request's tenant; a JWT that
 //! arrives without a resolved tenant is verified against the tenant it
 //! names, and that tenant must exist and be active.
+//!
+//! Both run [`Attenuation::at_use`] on what they verified: a derived
+//! credential whose owner is no longer an active user is refused, and
+//! platform scopes beyond its owner's current roles are dropped.
 
 use async_trait::async_trait;
 use caas_core::{
@@ -12,6 +16,7 @@ use caas_core::{
 };
 
 use crate::api_keys::ApiKeys;
+use crate::attenuation::Attenuation;
 use crate::tokens::TokenService;
 
 /// Verifies Bearer JWTs with every check of [`TokenService::verify`].
@@ -19,6 +24,7 @@ use crate::tokens::TokenService;
 pub struct TokenAuthenticator {
     tokens: TokenService,
     tenants: SharedTenantStore,
+    attenuation: Attenuation,
 }
 
 const PASETO: &str = "v4.public.";
@@ -50,9 +56,14 @@ fn claimed_tenant(token: &str) -> Option<TenantId> {
 }
 
 impl TokenAuthenticator {
-    /// Verifies with `tokens`; finds unresolved tenants in `tenants`.
-    pub fn new(tokens: TokenService, tenants: SharedTenantStore) -> Self {
-        TokenAuthenticator { tokens, tenants }
+    /// Verifies with `tokens`; finds unresolved tenants in `tenants`; caps
+    /// what the token carries with `attenuation`.
+    pub fn new(tokens: TokenService, tenants: SharedTenantStore, attenuation: Attenuation) -> Self {
+        TokenAuthenticator {
+            tokens,
+            tenants,
+            attenuation,
+        }
     }
 
     async fn tenant(&self, token: &str, ctx: &AuthContext<'_>) -> Result<Tenant> {
@@ -87,7 +98,11 @@ impl Authenticator for TokenAuthenticator {
         let tenant = self.tenant(token, &ctx).await?;
         let audience = self.tokens.config().default_audience.clone();
         let claims = self.tokens.verify(token, &tenant, &audience).await?;
-        Ok(Some(claims.principal()))
+        let principal = self
+            .attenuation
+            .at_use(&tenant.id, claims.principal())
+            .await?;
+        Ok(Some(principal))
     }
 }
 
@@ -95,12 +110,13 @@ impl Authenticator for TokenAuthenticator {
 #[derive(Debug, Clone)]
 pub struct ApiKeyAuthenticator {
     keys: ApiKeys,
+    attenuation: Attenuation,
 }
 
 impl ApiKeyAuthenticator {
-    /// Checks keys in `keys`.
-    pub fn new(keys: ApiKeys) -> Self {
-        ApiKeyAuthenticator { keys }
+    /// Checks keys in `keys`, capped by their owners with `attenuation`.
+    pub fn new(keys: ApiKeys, attenuation: Attenuation) -> Self {
+        ApiKeyAuthenticator { keys, attenuation }
     }
 }
 
@@ -123,6 +139,7 @@ impl Authenticator for ApiKeyAuthenticator {
             Error::invalid_token("an API key needs the tenant: send `X-Tenant-ID`")
         })?;
         let key = self.keys.authenticate(&tenant.id, presented).await?;
-        Ok(Some(key.principal()))
+        let principal = self.attenuation.at_use(&tenant.id, key.principal()).await?;
+        Ok(Some(principal))
     }
 }

@@ -20,7 +20,9 @@
 //! It depends on `caas-crypto` and `caas-core`; see DESIGN.md.
 
 pub mod api_keys;
+mod attenuation;
 mod authn;
+mod credentials;
 pub mod federation;
 pub mod lockout;
 pub mod mfa;
@@ -29,6 +31,7 @@ pub mod oauth;
 mod opaque;
 pub mod password;
 pub mod refresh;
+pub mod repair;
 pub mod revocation;
 mod service;
 pub mod sessions;
@@ -38,6 +41,7 @@ pub mod tickets;
 pub mod tokens;
 pub mod users;
 
+pub use self::attenuation::Attenuation;
 pub use self::authn::{ApiKeyAuthenticator, TokenAuthenticator};
 pub use self::migrations::MIGRATIONS;
 pub use self::service::{Auth, AuthParts, Login, LoginOutcome, SignIn, TokenPair};

@@ -46,6 +46,16 @@ pub static MIGRATIONS: Migrations = Migrations {
             description: "federation",
             sql: include_str!("../migrations/sqlite/30008_federation.sql"),
         },
+        Migration {
+            version: 30_009,
+            description: "revocations",
+            sql: include_str!("../migrations/sqlite/30009_revocations.sql"),
+        },
+        Migration {
+            version: 30_010,
+            description: "user skeletons and normalized keys",
+            sql: include_str!("../migrations/sqlite/30010_user_skeletons.sql"),
+        },
     ],
     postgres: &[
         Migration {
@@ -87,6 +97,16 @@ pub static MIGRATIONS: Migrations = Migrations {
             version: 30_008,
             description: "federation (tenant RLS)",
             sql: include_str!("../migrations/postgres/30008_federation.sql"),
+        },
+        Migration {
+            version: 30_009,
+            description: "revocations (tenant RLS)",
+            sql: include_str!("../migrations/postgres/30009_revocations.sql"),
+        },
+        Migration {
+            version: 30_010,
+            description: "user skeletons and normalized keys (trigger)",
+            sql: include_str!("../migrations/postgres/30010_user_skeletons.sql"),
         },
     ],
 };

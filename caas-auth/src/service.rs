@@ -10,12 +10,13 @@ use std::time::Duration;
 
 use caas_core::{
     AuditEvent, Error, ErrorKind, Outcome, PrincipalKind, Result, SecretString, SharedAuditSink,
-    SharedClock, Tenant, new_id,
+    SharedClock, SharedRoleLookup, Tenant,
 };
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::api_keys::ApiKeys;
+use crate::attenuation::Attenuation;
 use crate::lockout::Lockout;
 use crate::mfa::{Challenges, MfaStore, Pending, SecondFactor, TrustedDevices};
 use crate::oauth::OAuthClients;
@@ -130,6 +131,7 @@ pub struct AuthParts {
 pub struct Auth {
     parts: Arc<AuthParts>,
     audit: Option<SharedAuditSink>,
+    attenuation: Attenuation,
 }
 
 fn invalid_credentials() -> Error {
@@ -157,10 +159,26 @@ pub(crate) fn roles(user: &User) -> Vec<String> {
 impl Auth {
     /// The flows over `parts`.
     pub fn new(parts: AuthParts) -> Self {
+        let attenuation = Attenuation::without_engine(parts.users.clone());
         Auth {
             parts: Arc::new(parts),
             audit: None,
+            attenuation,
         }
+    }
+
+    /// The flows, with owners' roles answered by `roles` (caas-authz's
+    /// engine): the ceiling of every derived credential.
+    #[must_use]
+    pub fn with_roles(mut self, roles: SharedRoleLookup) -> Self {
+        self.attenuation = Attenuation::new(self.parts.users.clone(), roles);
+        self
+    }
+
+    /// The ceiling of derived credentials (for authenticators and the
+    /// OAuth provider).
+    pub fn attenuation(&self) -> &Attenuation {
+        &self.attenuation
     }
 
     /// The flows, auditing logins, MFA steps and logouts to `sink`.
@@ -172,14 +190,14 @@ impl Auth {
 
     /// Records a security event; an event that cannot be recorded fails
     /// the step that caused it.
-    async fn audit(&self, tenant: &Tenant, event: AuditEvent) -> Result<()> {
+    pub(crate) async fn audit(&self, tenant: &Tenant, event: AuditEvent) -> Result<()> {
         match &self.audit {
             Some(sink) => sink.record(event.tenant(tenant.id)).await,
             None => Ok(()),
         }
     }
 
-    fn event(&self, action: &str, outcome: Outcome) -> AuditEvent {
+    pub(crate) fn event(&self, action: &str, outcome: Outcome) -> AuditEvent {
         AuditEvent::new(self.parts.clock.as_ref(), action).outcome(outcome)
     }
 
@@ -580,133 +598,5 @@ impl Auth {
             event = event.actor(s);
         }
         self.audit(tenant, event).await
-    }
-
-    /// A guest's session (for the OAuth provider's "continue as guest"), when
-    /// the tenant allows guests (403 otherwise); it lasts the guest lifetime.
-    pub async fn guest_session(
-        &self,
-        tenant: &Tenant,
-        fingerprint: Fingerprint,
-    ) -> Result<Session> {
-        if !AuthSettings::of(&tenant.settings)?.allow_guests {
-            return Err(
-                Error::forbidden("this tenant does not allow guests").with_code("guests_disabled")
-            );
-        }
-        let subject = format!("guest:{}", new_id(self.parts.clock.as_ref()));
-        self.parts
-            .sessions
-            .create(
-                &tenant.id,
-                &NewSession {
-                    user_id: subject,
-                    kind: PrincipalKind::Guest,
-                    fingerprint,
-                    metadata: serde_json::Map::new(),
-                    amr: Vec::new(),
-                },
-            )
-            .await
-    }
-
-    /// A guest token, when the tenant allows guests (403 otherwise).
-    pub async fn guest(&self, tenant: &Tenant) -> Result<TokenPair> {
-        let settings = AuthSettings::of(&tenant.settings)?;
-        if !settings.allow_guests {
-            return Err(
-                Error::forbidden("this tenant does not allow guests").with_code("guests_disabled")
-            );
-        }
-        let ttl = Duration::from_secs(settings.guest_ttl_secs);
-        let subject = format!("guest:{}", new_id(self.parts.clock.as_ref()));
-        let issued = self
-            .parts
-            .tokens
-            .issue(
-                tenant,
-                &TokenRequest {
-                    ttl: Some(ttl),
-                    ..TokenRequest::new(subject, PrincipalKind::Guest)
-                },
-            )
-            .await?;
-        Ok(TokenPair {
-            access_token: issued.token,
-            token_type: "Bearer",
-            expires_in: ttl
-                .as_secs()
-                .min(self.parts.tokens.config().max_ttl.as_secs()),
-            refresh_token: None,
-            session_id: None,
-            trusted_device_token: None,
-        })
-    }
-
-    /// Redeems a one-time ticket for an access token of its principal (the
-    /// same subject, kind, roles, scopes and session).
-    pub async fn redeem_ticket(&self, tenant: &Tenant, ticket: &str) -> Result<TokenPair> {
-        let principal = self.parts.tickets.redeem(&tenant.id, ticket).await?;
-        let text = |name: &str| {
-            principal
-                .attributes
-                .get(name)
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        };
-        let amr = principal
-            .attributes
-            .get("amr")
-            .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let request = TokenRequest {
-            session: text("sid"),
-            scopes: principal.scopes.iter().cloned().collect(),
-            roles: principal.roles.iter().cloned().collect(),
-            amr,
-            ..TokenRequest::new(principal.subject.clone(), principal.kind)
-        };
-        let issued = self.parts.tokens.issue(tenant, &request).await?;
-        Ok(TokenPair {
-            access_token: issued.token,
-            token_type: "Bearer",
-            expires_in: self.parts.tokens.config().access_ttl.as_secs(),
-            refresh_token: None,
-            session_id: text("sid").and_then(|s| s.parse().ok()),
-            trusted_device_token: None,
-        })
-    }
-
-    /// Exchanges an API key for a short-lived access token with its scopes.
-    pub async fn exchange_api_key(&self, tenant: &Tenant, api_key: &str) -> Result<TokenPair> {
-        let key = self
-            .parts
-            .api_keys
-            .authenticate(&tenant.id, api_key)
-            .await?;
-        let issued = self
-            .parts
-            .tokens
-            .issue(
-                tenant,
-                &TokenRequest {
-                    scopes: key.scopes.clone(),
-                    ..TokenRequest::new(format!("apikey:{}", key.id), PrincipalKind::Service)
-                },
-            )
-            .await?;
-        Ok(TokenPair {
-            access_token: issued.token,
-            token_type: "Bearer",
-            expires_in: self.parts.tokens.config().access_ttl.as_secs(),
-            refresh_token: None,
-            session_id: None,
-            trusted_device_token: None,
-        })
     }
 }

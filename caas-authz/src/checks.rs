@@ -18,7 +18,8 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use caas_core::{Error, Principal, Result, TenantId};
+use async_trait::async_trait;
+use caas_core::{Error, Principal, Result, RoleLookup, TenantId};
 
 use crate::engine::{AuthzRequest, Engine};
 use crate::model::EntityRef;
@@ -80,6 +81,33 @@ pub struct Caller<'a> {
     pub request_id: Option<&'a str>,
 }
 
+/// The scope with which a service vouches for the roles of the principal
+/// it asks a decision about.
+pub const CHECK_SCOPE: &str = "authz:check";
+
+/// Whether `caller` may tell the engine which roles another principal's
+/// credentials carry: only a service (an API key of an administrator, a
+/// client-credentials client) with [`CHECK_SCOPE`], or the platform admin.
+/// Anyone else asking with roles is 403 `roles_not_trusted`: a decision
+/// about a principal is made on the roles the engine knows it holds.
+pub fn check_vouched_roles(
+    caller: &Principal,
+    platform_admin: bool,
+    roles: &BTreeSet<String>,
+) -> Result<()> {
+    if roles.is_empty()
+        || platform_admin
+        || (caller.kind == caas_core::PrincipalKind::Service && caller.has_scope(CHECK_SCOPE))
+    {
+        return Ok(());
+    }
+    Err(Error::forbidden(format!(
+        "`roles` are believed only from a service with the scope `{CHECK_SCOPE}`"
+    ))
+    .with_code("roles_not_trusted")
+    .with_field("roles"))
+}
+
 fn tenant_required() -> Error {
     Error::invalid_input(
         "this route acts in a tenant: name it with the `X-Tenant-ID` header or a `/t/{slug}` path",
@@ -101,7 +129,26 @@ impl Engine {
         if caller.platform_admin {
             return Ok(());
         }
-        let has_scopes = |scopes: &[&str]| scopes.iter().all(|s| principal.scopes.contains(*s));
+        // The gateway's authenticators have already capped a derived
+        // credential's platform scopes by its owner's roles; a principal
+        // built elsewhere that still carries a platform scope its owner (or
+        // itself) lacks is capped here too, so a scope never grants a right.
+        let mut usable = principal.scopes.clone();
+        let platform: Vec<&String> = usable
+            .iter()
+            .filter(|s| caas_core::rights::is_platform_scope(s))
+            .collect();
+        if !platform.is_empty()
+            && let Some(tenant) = caller.tenant
+            && principal.owner.is_none()
+            && principal.kind != caas_core::PrincipalKind::Service
+        {
+            let held = self.held_roles(tenant, principal).await?;
+            for s in caas_core::rights::withheld(platform, &held) {
+                usable.remove(&s);
+            }
+        }
+        let has_scopes = |scopes: &[&str]| scopes.iter().all(|s| usable.contains(*s));
         match check {
             RouteCheck::Public | RouteCheck::Authenticated => Ok(()),
             RouteCheck::PlatformAdmin => {
@@ -176,11 +223,23 @@ impl Engine {
     }
 
     async fn holds(&self, tenant: &TenantId, principal: &Principal, role: &str) -> Result<bool> {
+        Ok(self.held_roles(tenant, principal).await?.contains(role))
+    }
+}
+
+#[async_trait]
+impl RoleLookup for Engine {
+    /// The principal's roles in `tenant`: none outside its home tenant,
+    /// else [`Engine::tenant_roles`] over its credential roles.
+    async fn held_roles(
+        &self,
+        tenant: &TenantId,
+        principal: &Principal,
+    ) -> Result<BTreeSet<String>> {
         if principal.tenant != Some(*tenant) {
-            return Ok(false);
+            return Ok(BTreeSet::new());
         }
         let me = EntityRef::principal(principal, tenant);
-        let roles: BTreeSet<String> = self.tenant_roles(tenant, &me, &principal.roles).await?;
-        Ok(roles.contains(role))
+        self.tenant_roles(tenant, &me, &principal.roles).await
     }
 }

@@ -254,7 +254,7 @@ fn lock_error() -> Error {
 }
 
 /// The principal side and resource side of a request, loaded.
-struct Prepared {
+pub(crate) struct Prepared {
     compiled: Arc<Compiled>,
     generation: u64,
     principal_ref: EntityRef,
@@ -268,7 +268,7 @@ struct Prepared {
     principal: EntityUid,
     resource: EntityUid,
     key: String,
-    roles: Vec<String>,
+    pub(crate) roles: Vec<String>,
     access: Vec<AccessEntry>,
 }
 
@@ -525,7 +525,7 @@ impl Engine {
         Ok(out)
     }
 
-    async fn prepare(
+    pub(crate) async fn prepare(
         &self,
         tenant: &TenantId,
         principal: &EntityRef,

@@ -23,11 +23,12 @@ mod migrations;
 pub mod model;
 mod roles;
 mod schema;
+mod sharing;
 mod slice;
 mod store;
 mod subject;
 
-pub use self::checks::{Caller, RouteCheck};
+pub use self::checks::{CHECK_SCOPE, Caller, RouteCheck, check_vouched_roles};
 pub use self::diagnostics::Finding;
 pub use self::engine::{AuthzRequest, CHANGED_TOPIC, Decision, Engine, EngineConfig, EngineParts};
 pub use self::entities::{

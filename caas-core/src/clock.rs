@@ -13,12 +13,27 @@ use crate::{Error, Result};
 /// A point in time as milliseconds since the unix epoch (UTC).
 ///
 /// Stored as `BIGINT` in SQL, serialized as an RFC 3339 string in JSON.
+///
+/// RFC 3339 writes four-digit years, so only
+/// [`MIN_RFC3339`](Self::MIN_RFC3339) (`0000-01-01T00:00:00.000Z`) to
+/// [`MAX_RFC3339`](Self::MAX_RFC3339) (`9999-12-31T23:59:59.999Z`) can be
+/// written. The type holds any `i64`, but formatting ([`Display`](fmt::Display),
+/// [`Serialize`]) never fails: a value outside that range is written as the
+/// nearest end of it. Parsing only yields values inside it, and the
+/// saturating arithmetic saturates at its ends, so values computed from input
+/// stay in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
 
 impl Timestamp {
     /// The unix epoch.
     pub const EPOCH: Timestamp = Timestamp(0);
+
+    /// The earliest timestamp RFC 3339 can write: `0000-01-01T00:00:00.000Z`.
+    pub const MIN_RFC3339: Timestamp = Timestamp(-62_167_219_200_000);
+
+    /// The latest timestamp RFC 3339 can write: `9999-12-31T23:59:59.999Z`.
+    pub const MAX_RFC3339: Timestamp = Timestamp(253_402_300_799_999);
 
     /// The timestamp `ms` milliseconds after the unix epoch.
     pub const fn from_millis(ms: i64) -> Self {
@@ -35,18 +50,41 @@ impl Timestamp {
         self.0.div_euclid(1000)
     }
 
-    /// `self + d`, saturating at the representable range.
+    /// Whether RFC 3339 can write this timestamp exactly
+    /// ([`MIN_RFC3339`](Self::MIN_RFC3339) to [`MAX_RFC3339`](Self::MAX_RFC3339)).
+    pub const fn is_rfc3339(self) -> bool {
+        self.0 >= Self::MIN_RFC3339.0 && self.0 <= Self::MAX_RFC3339.0
+    }
+
+    /// This timestamp moved into [`MIN_RFC3339`](Self::MIN_RFC3339) to
+    /// [`MAX_RFC3339`](Self::MAX_RFC3339): the value that is written for it.
+    #[must_use]
+    pub const fn clamp_rfc3339(self) -> Self {
+        if self.0 < Self::MIN_RFC3339.0 {
+            Self::MIN_RFC3339
+        } else if self.0 > Self::MAX_RFC3339.0 {
+            Self::MAX_RFC3339
+        } else {
+            self
+        }
+    }
+
+    /// `self + d`, saturating at [`MAX_RFC3339`](Self::MAX_RFC3339) (and the
+    /// result moved into the RFC 3339 range, like
+    /// [`clamp_rfc3339`](Self::clamp_rfc3339)), so a sum can always be written.
     #[must_use]
     pub fn saturating_add(self, d: Duration) -> Self {
         let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
-        Timestamp(self.0.saturating_add(ms))
+        Timestamp(self.0.saturating_add(ms)).clamp_rfc3339()
     }
 
-    /// `self - d`, saturating at the representable range.
+    /// `self - d`, saturating at [`MIN_RFC3339`](Self::MIN_RFC3339) (and the
+    /// result moved into the RFC 3339 range, like
+    /// [`clamp_rfc3339`](Self::clamp_rfc3339)), so a difference can always be written.
     #[must_use]
     pub fn saturating_sub(self, d: Duration) -> Self {
         let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
-        Timestamp(self.0.saturating_sub(ms))
+        Timestamp(self.0.saturating_sub(ms)).clamp_rfc3339()
     }
 
     /// How long after `earlier` this is; zero if it is not after.
@@ -73,10 +111,20 @@ impl Timestamp {
     }
 
     /// Parses an RFC 3339 timestamp such as `2026-11-21T10:00:00Z`.
+    ///
+    /// Accepted: `YYYY-MM-DD`, `T` or a space (or `t`), `hh:mm:ss`, an
+    /// optional fraction (kept to the millisecond, rounded down), then `Z`,
+    /// a `±hh:mm` offset or nothing (UTC). A leap second (`:60`) reads as
+    /// `:59`. The result is within [`MIN_RFC3339`](Self::MIN_RFC3339) to
+    /// [`MAX_RFC3339`](Self::MAX_RFC3339), so every value parsed can be
+    /// written again, and writing then parsing gives the same value.
     pub fn parse_rfc3339(s: &str) -> Result<Self> {
-        humantime::parse_rfc3339_weak(s)
-            .map(Self::from_system_time)
-            .map_err(|e| Error::invalid_input(format!("`{s}` is not an RFC 3339 timestamp: {e}")))
+        parse_rfc3339(s.as_bytes()).ok_or_else(|| {
+            Error::invalid_input(format!(
+                "`{}` is not an RFC 3339 timestamp from 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z",
+                crate::validate::truncate(s)
+            ))
+        })
     }
 
     /// The UTC calendar date `(year, month 1–12, day 1–31)` of this timestamp.
@@ -97,8 +145,66 @@ impl Timestamp {
         );
         let last = days_in_month(year, month);
         let days = days_from_civil(year, month, day.min(last));
-        Timestamp(days.saturating_mul(86_400_000).saturating_add(time_of_day))
+        Timestamp(days.saturating_mul(86_400_000).saturating_add(time_of_day)).clamp_rfc3339()
     }
+}
+
+/// Two ASCII digits as a number.
+fn digits2(b: &[u8], at: usize) -> Option<i64> {
+    match (b.get(at), b.get(at + 1)) {
+        (Some(h @ b'0'..=b'9'), Some(l @ b'0'..=b'9')) => {
+            Some(i64::from(h - b'0') * 10 + i64::from(l - b'0'))
+        }
+        _ => None,
+    }
+}
+
+/// The milliseconds of an RFC 3339 timestamp in range, or `None`.
+fn parse_rfc3339(b: &[u8]) -> Option<Timestamp> {
+    let sep = |at: usize, ok: &[u8]| b.get(at).is_some_and(|c| ok.contains(c));
+    if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"Tt ") && sep(13, b":") && sep(16, b":")) {
+        return None;
+    }
+    let year = digits2(b, 0)? * 100 + digits2(b, 2)?;
+    let month = digits2(b, 5)?;
+    let day = digits2(b, 8)?;
+    let (hour, minute) = (digits2(b, 11)?, digits2(b, 14)?);
+    let second = digits2(b, 17)?;
+    let month = u32::try_from(month).ok().filter(|m| (1..=12).contains(m))?;
+    let day = u32::try_from(day).ok()?;
+    if day == 0 || day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    // A leap second reads as the second before it.
+    let second = second.min(59);
+    let mut rest = &b[19..];
+    let mut millis = 0;
+    if let [b'.', tail @ ..] = rest {
+        let n = tail.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        for (i, c) in tail[..n].iter().take(3).enumerate() {
+            millis += i64::from(c - b'0') * [100, 10, 1][i];
+        }
+        rest = &tail[n..];
+    }
+    let offset_min = match rest {
+        [] | [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let (h, m) = (digits2(rest, 1)?, digits2(rest, 4)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let offset = h * 60 + m;
+            if *sign == b'+' { offset } else { -offset }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_min * 60;
+    let t = Timestamp(secs * 1000 + millis);
+    t.is_rfc3339().then_some(t)
 }
 
 /// The number of days in `month` (1–12) of `year`.
@@ -140,9 +246,20 @@ pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// RFC 3339 with milliseconds, `2026-11-18T11:06:40.123Z`. Never fails: a
+/// value outside [`Timestamp::MIN_RFC3339`] to [`Timestamp::MAX_RFC3339`] is
+/// written as the nearest end of that range.
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&humantime::format_rfc3339_millis(self.to_system_time()), f)
+        let ms = self.clamp_rfc3339().0;
+        let (year, month, day) = civil_from_days(ms.div_euclid(86_400_000));
+        let in_day = ms.rem_euclid(86_400_000);
+        let (hour, minute) = (in_day / 3_600_000, in_day / 60_000 % 60);
+        let (second, milli) = (in_day / 1000 % 60, in_day % 1000);
+        // A `String` first so width and padding flags apply to the whole.
+        let s =
+            format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{milli:03}Z");
+        f.pad(&s)
     }
 }
 
@@ -306,6 +423,170 @@ mod tests {
             (2026, 11, 22)
         );
         assert_eq!(Timestamp::from_millis(-1).civil_date(), (1969, 12, 31));
+    }
+
+    #[test]
+    fn the_rfc3339_range_ends_are_written_exactly() {
+        assert_eq!(
+            Timestamp::MIN_RFC3339.to_string(),
+            "0000-01-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            Timestamp::MAX_RFC3339.to_string(),
+            "9999-12-31T23:59:59.999Z"
+        );
+        assert_eq!(
+            Timestamp::from_millis(-1).to_string(),
+            "1969-12-31T23:59:59.999Z"
+        );
+        assert_eq!(Timestamp::EPOCH.to_string(), "1970-01-01T00:00:00.000Z");
+        for (ms, want) in [
+            (i64::MAX, "9999-12-31T23:59:59.999Z"),
+            (
+                Timestamp::MAX_RFC3339.as_millis() + 1,
+                "9999-12-31T23:59:59.999Z",
+            ),
+            (i64::MIN, "0000-01-01T00:00:00.000Z"),
+            (
+                Timestamp::MIN_RFC3339.as_millis() - 1,
+                "0000-01-01T00:00:00.000Z",
+            ),
+        ] {
+            let t = Timestamp::from_millis(ms);
+            assert!(!t.is_rfc3339());
+            assert_eq!(t.to_string(), want, "{ms} is written as the nearest end");
+            assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{want}\""));
+        }
+        let max = "9999-12-31T23:59:59.999Z";
+        assert_eq!(
+            Timestamp::parse_rfc3339(max).unwrap(),
+            Timestamp::MAX_RFC3339
+        );
+        let min = "0000-01-01T00:00:00Z";
+        assert_eq!(
+            Timestamp::parse_rfc3339(min).unwrap(),
+            Timestamp::MIN_RFC3339
+        );
+    }
+
+    #[test]
+    fn saturating_arithmetic_stays_in_the_rfc3339_range() {
+        let far = Duration::from_secs(u64::MAX);
+        assert_eq!(Timestamp::EPOCH.saturating_add(far), Timestamp::MAX_RFC3339);
+        assert_eq!(Timestamp::EPOCH.saturating_sub(far), Timestamp::MIN_RFC3339);
+        let t = Timestamp::from_millis(1_000);
+        assert_eq!(
+            t.saturating_add(Duration::from_millis(5)).as_millis(),
+            1_005
+        );
+        assert_eq!(t.saturating_sub(Duration::from_millis(5)).as_millis(), 995);
+        assert_eq!(
+            Timestamp::MAX_RFC3339.add_calendar_months(u32::MAX),
+            Timestamp::MAX_RFC3339
+        );
+    }
+
+    #[test]
+    fn parsing_accepts_offsets_fractions_and_leap_seconds() {
+        let p = |s: &str| Timestamp::parse_rfc3339(s).map(Timestamp::as_millis);
+        assert_eq!(p("1970-01-01T00:00:00Z").unwrap(), 0);
+        assert_eq!(p("1970-01-01 00:00:00").unwrap(), 0, "no zone is UTC");
+        assert_eq!(p("1970-01-01t00:00:00z").unwrap(), 0);
+        assert_eq!(p("1970-01-01T00:00:00+00:00").unwrap(), 0);
+        assert_eq!(p("1970-01-01T01:00:00+01:00").unwrap(), 0);
+        assert_eq!(p("1969-12-31T23:30:00-00:30").unwrap(), 0);
+        assert_eq!(p("1970-01-01T00:00:00.5Z").unwrap(), 500);
+        assert_eq!(p("1970-01-01T00:00:00.123999999Z").unwrap(), 123);
+        assert_eq!(p("1970-01-01T00:00:00.5+01:00").unwrap(), 500 - 3_600_000);
+        assert_eq!(p("1970-01-01T00:00:60Z").unwrap(), 59_000, "leap second");
+        assert_eq!(p("2000-02-29T00:00:00Z").unwrap(), 951_782_400_000);
+        for bad in [
+            "",
+            "2026-11-18",
+            "2026-11-18T11:06",
+            "2026-13-01T00:00:00Z",
+            "2026-00-01T00:00:00Z",
+            "2026-02-29T00:00:00Z",
+            "2026-04-31T00:00:00Z",
+            "2026-01-00T00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T00:60:00Z",
+            "2026-01-01T00:00:61Z",
+            "2026-01-01T00:00:00.Z",
+            "2026-01-01T00:00:00ZZ",
+            "2026-01-01T00:00:00+0100",
+            "2026-01-01T00:00:00+24:00",
+            "2026-01-01T00:00:00+01:60",
+            "+2026-01-01T00:00:00Z",
+            "10000-01-01T00:00:00Z",
+            "2026/01/01T00:00:00Z",
+            "2026-01-01T00:00:00 UTC",
+            // Past the ends once the offset is applied.
+            "9999-12-31T23:59:59-00:01",
+            "0000-01-01T00:00:00+00:01",
+        ] {
+            let e = Timestamp::parse_rfc3339(bad).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::InvalidInput, "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_timestamp_is_written_and_reads_back_clamped(ms in proptest::num::i64::ANY) {
+            let t = Timestamp::from_millis(ms);
+            let s = t.to_string();
+            proptest::prop_assert_eq!(s.len(), 24);
+            proptest::prop_assert_eq!(Timestamp::parse_rfc3339(&s).unwrap(), t.clamp_rfc3339());
+            let json = serde_json::to_string(&t).unwrap();
+            proptest::prop_assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), t.clamp_rfc3339());
+        }
+
+        #[test]
+        fn timestamps_in_range_round_trip_exactly(
+            ms in Timestamp::MIN_RFC3339.as_millis()..=Timestamp::MAX_RFC3339.as_millis(),
+        ) {
+            let t = Timestamp::from_millis(ms);
+            proptest::prop_assert!(t.is_rfc3339());
+            proptest::prop_assert_eq!(Timestamp::parse_rfc3339(&t.to_string()).unwrap(), t);
+        }
+
+        #[test]
+        fn the_formatter_agrees_with_humantime(ms in 0..=Timestamp::MAX_RFC3339.as_millis()) {
+            let t = Timestamp::from_millis(ms);
+            let theirs = humantime::format_rfc3339_millis(t.to_system_time()).to_string();
+            proptest::prop_assert_eq!(t.to_string(), theirs.clone());
+            let parsed = humantime::parse_rfc3339_weak(&theirs).unwrap();
+            proptest::prop_assert_eq!(Timestamp::from_system_time(parsed), t);
+        }
+
+        #[test]
+        fn saturating_sums_can_always_be_written(
+            ms in proptest::num::i64::ANY,
+            secs in proptest::num::u64::ANY,
+            nanos in 0u32..1_000_000_000,
+        ) {
+            let t = Timestamp::from_millis(ms);
+            let d = Duration::new(secs, nanos);
+            proptest::prop_assert!(t.saturating_add(d).is_rfc3339());
+            proptest::prop_assert!(t.saturating_sub(d).is_rfc3339());
+        }
+
+        #[test]
+        fn parsing_any_text_never_panics(s in "\\PC{0,40}") {
+            if let Ok(t) = Timestamp::parse_rfc3339(&s) {
+                proptest::prop_assert!(t.is_rfc3339());
+            }
+        }
+
+        #[test]
+        fn parsing_timestamp_shaped_text_never_panics(
+            s in "[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{0,12})?(Z|[+-][0-9]{2}:[0-9]{2})?",
+        ) {
+            if let Ok(t) = Timestamp::parse_rfc3339(&s) {
+                proptest::prop_assert!(t.is_rfc3339());
+                proptest::prop_assert_eq!(Timestamp::parse_rfc3339(&t.to_string()).unwrap(), t);
+            }
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod namespace;
 mod principal;
 #[cfg(feature = "redis")]
 mod redis_conn;
+pub mod rights;
 mod secret;
 pub mod sql;
 mod subject;
@@ -41,6 +42,7 @@ pub use self::namespace::{KvKey, Namespace};
 pub use self::principal::{Principal, PrincipalKind};
 #[cfg(feature = "redis")]
 pub use self::redis_conn::RedisConfig;
+pub use self::rights::{CredentialRoles, RoleLookup, SharedRoleLookup};
 pub use self::secret::{Secret, SecretBytes, SecretString};
 pub use self::sql::{Db, DbOptions, Dialect, Tx};
 pub use self::subject::{
@@ -53,3 +55,4 @@ pub use self::tenant::{
     SqlTenantStore, Tenant, TenantHints, TenantId, TenantProvisioner, TenantRef, TenantResolver,
     TenantSettings, TenantSlug, TenantSource, TenantStatus, TenantStore, TenantUpdate,
 };
+pub use self::validate::bounded_duration;

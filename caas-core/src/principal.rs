@@ -39,6 +39,12 @@ pub struct Principal {
     /// Further attributes for attribute-based policies.
     #[serde(default)]
     pub attributes: serde_json::Map<String, serde_json::Value>,
+    /// The user a derived credential acts for (an API key's owner, a token
+    /// exchanged for one): its rights are capped by the owner's rights at
+    /// every use, and it dies with its owner. `None` for credentials that
+    /// are their own principal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 impl Principal {
@@ -51,7 +57,15 @@ impl Principal {
             roles: BTreeSet::new(),
             scopes: BTreeSet::new(),
             attributes: serde_json::Map::new(),
+            owner: None,
         }
+    }
+
+    /// Marks the principal as a credential derived from the user `owner`.
+    #[must_use]
+    pub fn owned_by(mut self, owner: impl Into<String>) -> Self {
+        self.owner = Some(owner.into());
+        self
     }
 
     /// Adds a role.

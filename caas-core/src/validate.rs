@@ -1,6 +1,28 @@
 //! Validation helpers shared by every module that checks user input.
 
+use std::time::Duration;
+
 use crate::{Error, Result};
+
+/// `secs` as a [`Duration`] when it is 1 to `max` seconds; otherwise
+/// invalid input naming `field` and the documented maximum.
+///
+/// Every duration a request body carries goes through this (or a
+/// field-specific check with the same shape), so no number reaches a
+/// timestamp computation unbounded.
+pub fn bounded_duration(field: &'static str, secs: u64, max: Duration) -> Result<Duration> {
+    if secs == 0 {
+        return Err(Error::invalid_input(format!("`{field}` must be positive")).with_field(field));
+    }
+    if secs > max.as_secs() {
+        return Err(Error::invalid_input(format!(
+            "`{field}` must be at most {} seconds",
+            max.as_secs()
+        ))
+        .with_field(field));
+    }
+    Ok(Duration::from_secs(secs))
+}
 
 /// Shortens user input quoted in error messages to a readable length.
 pub(crate) fn truncate(s: &str) -> String {
@@ -54,6 +76,21 @@ mod tests {
         assert_eq!(e.message(), "x `` must be 1 to 8 characters of a-z and 0-9");
         assert!(check_identifier("abcdefghi", "x", 8, &[]).is_err());
         assert!(check_identifier("a:b", "x", 8, &['-']).is_err());
+    }
+
+    #[test]
+    fn durations_are_bounded_and_name_their_field() {
+        let max = Duration::from_secs(3600);
+        assert_eq!(
+            bounded_duration("ttl", 1, max).unwrap(),
+            Duration::from_secs(1)
+        );
+        assert_eq!(bounded_duration("ttl", 3600, max).unwrap(), max);
+        let e = bounded_duration("ttl", 3601, max).unwrap_err();
+        assert_eq!(e.message(), "`ttl` must be at most 3600 seconds");
+        assert_eq!(e.field(), Some("ttl"));
+        assert!(bounded_duration("ttl", 0, max).is_err());
+        assert!(bounded_duration("ttl", u64::MAX, max).is_err());
     }
 
     #[test]

@@ -10,13 +10,16 @@ use caas_core::events::{Subscription, Topic, TopicFilter};
 use caas_core::sql::{FromRow, Row, Scalar, query};
 use caas_core::{
     Db, Error, ErrorKind, Namespace, Result, SharedClock, SharedEventBus, SharedKvStore, TenantId,
+    bounded_duration,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::game::{MatchState, Round};
 use crate::history::History;
-use crate::live::{GameView, LiveConfig, LiveGames, MoveInput, MoveMode, PlayerGame};
+use crate::live::{
+    GameView, LiveConfig, LiveGames, MAX_MOVE_TIMEOUT, MoveInput, MoveMode, PlayerGame,
+};
 use crate::opponent::Chooser;
 use crate::rules::{RuleSet, RuleSetInput};
 
@@ -47,9 +50,24 @@ pub struct NewGame {
     /// Player games: `plain` (default) or `commit_reveal`.
     #[serde(default)]
     pub mode: Option<MoveMode>,
-    /// Player games: seconds a player has to answer the other's move.
+    /// Player games: seconds a player has to answer the other's move (1 to
+    /// 86400, one day: [`MAX_MOVE_TIMEOUT`]).
     #[serde(default)]
     pub move_timeout_secs: Option<u64>,
+}
+
+impl NewGame {
+    /// The move timeout asked for: none, or 1 s to [`MAX_MOVE_TIMEOUT`];
+    /// otherwise invalid input naming `move_timeout_secs` (code
+    /// `invalid_move_timeout`).
+    pub fn move_timeout(&self) -> Result<Option<Duration>> {
+        self.move_timeout_secs
+            .map(|secs| {
+                bounded_duration("move_timeout_secs", secs, MAX_MOVE_TIMEOUT)
+                    .map_err(|e| e.with_code("invalid_move_timeout"))
+            })
+            .transpose()
+    }
 }
 
 /// A started game, and for a player game the code to give the opponent
@@ -233,6 +251,7 @@ impl Games {
                 })
             }
             Opponent::Player => {
+                let move_timeout = new.move_timeout()?;
                 let (game, code) = self
                     .live
                     .start_player(
@@ -242,7 +261,7 @@ impl Games {
                             ruleset,
                             target: new.target,
                             mode: new.mode.unwrap_or_default(),
-                            move_timeout: new.move_timeout_secs.map(Duration::from_secs),
+                            move_timeout,
                         },
                     )
                     .await?;
@@ -327,5 +346,38 @@ impl Games {
         // Only a player may listen.
         self.live.get(tenant, id, subject).await?;
         bus.subscribe(TopicFilter::Topic(topic(tenant, id)?)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn move_timeouts_are_bounded_or_refused_by_name(secs in any::<u64>()) {
+            let new = NewGame {
+                ruleset: "ksp".into(),
+                opponent: Opponent::Player,
+                target: None,
+                mode: None,
+                move_timeout_secs: Some(secs),
+            };
+            match new.move_timeout() {
+                Ok(t) => {
+                    let t = t.unwrap_or_default();
+                    prop_assert!(!t.is_zero() && t <= MAX_MOVE_TIMEOUT);
+                    prop_assert_eq!(t.as_secs(), secs);
+                }
+                Err(e) => {
+                    prop_assert_eq!(e.kind(), ErrorKind::InvalidInput);
+                    prop_assert_eq!(e.field(), Some("move_timeout_secs"));
+                    prop_assert_eq!(e.code(), "invalid_move_timeout");
+                    prop_assert!(secs == 0 || secs > MAX_MOVE_TIMEOUT.as_secs());
+                }
+            }
+        }
     }
 }

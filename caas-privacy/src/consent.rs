@@ -159,9 +159,32 @@ pub struct GiveConsent {
     /// `explicit` (default) or `expressed`.
     #[serde(default)]
     pub consent_type: Option<String>,
-    /// Days the consent is valid (none: until withdrawn; at most 3,650).
+    /// Days the consent is valid (none: until withdrawn; 1 to 3650, about
+    /// ten years: [`GiveConsent::MAX_VALID_DAYS`]).
     #[serde(default)]
     pub valid_days: Option<u32>,
+}
+
+impl GiveConsent {
+    /// The most days a consent may be given for (about ten years).
+    pub const MAX_VALID_DAYS: u32 = 3_650;
+
+    /// How long the consent is valid: none (until withdrawn), or 1 to
+    /// [`MAX_VALID_DAYS`](Self::MAX_VALID_DAYS) days; otherwise invalid
+    /// input naming `valid_days`.
+    pub fn validity(&self) -> Result<Option<std::time::Duration>> {
+        match self.valid_days {
+            None => Ok(None),
+            Some(d) if (1..=Self::MAX_VALID_DAYS).contains(&d) => {
+                Ok(Some(std::time::Duration::from_secs(u64::from(d) * 86_400)))
+            }
+            Some(_) => Err(Error::invalid_input(format!(
+                "`valid_days` is 1 to {}",
+                Self::MAX_VALID_DAYS
+            ))
+            .with_field("valid_days")),
+        }
+    }
 }
 
 fn default_language() -> String {
@@ -201,8 +224,6 @@ impl FromRow for RecordRow {
         })
     }
 }
-
-const MAX_VALID_DAYS: u32 = 3_650;
 
 impl Privacy {
     /// Registers (or replaces) a purpose.
@@ -315,15 +336,7 @@ impl Privacy {
                     .with_field("consent_type"),
             );
         }
-        if give
-            .valid_days
-            .is_some_and(|d| d == 0 || d > MAX_VALID_DAYS)
-        {
-            return Err(
-                Error::invalid_input(format!("`valid_days` is 1 to {MAX_VALID_DAYS}"))
-                    .with_field("valid_days"),
-            );
-        }
+        let validity = give.validity()?;
         for (field, v) in [
             ("controller", &give.controller),
             ("jurisdiction", &give.jurisdiction),
@@ -333,9 +346,7 @@ impl Privacy {
             }
         }
         let now = self.now();
-        let valid_until = give
-            .valid_days
-            .map(|d| now.saturating_add(std::time::Duration::from_secs(u64::from(d) * 86_400)));
+        let valid_until = validity.map(|d| now.saturating_add(d));
         let existing = self.record(tenant, subject, &purpose.id).await?;
         let event = ConsentEvent {
             state: ConsentState::Given,
@@ -550,5 +561,40 @@ impl Privacy {
 impl caas_core::ConsentCheck for Privacy {
     async fn has_consent(&self, tenant: &TenantId, subject: &str, purpose: &str) -> Result<bool> {
         Privacy::has_consent(self, tenant, subject, purpose).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn consent_validity_is_bounded_or_refused_by_name(days in any::<u32>()) {
+            let give = GiveConsent {
+                purpose: "newsletter".into(),
+                notice_version: "1".into(),
+                language: default_language(),
+                method: default_method(),
+                controller: None,
+                jurisdiction: None,
+                consent_type: None,
+                valid_days: Some(days),
+            };
+            match give.validity() {
+                Ok(d) => {
+                    let d = d.unwrap_or_default();
+                    prop_assert!((1..=GiveConsent::MAX_VALID_DAYS).contains(&days));
+                    prop_assert_eq!(d.as_secs(), u64::from(days) * 86_400);
+                }
+                Err(e) => {
+                    prop_assert_eq!(e.kind(), caas_core::ErrorKind::InvalidInput);
+                    prop_assert_eq!(e.field(), Some("valid_days"));
+                    prop_assert!(days == 0 || days > GiveConsent::MAX_VALID_DAYS);
+                }
+            }
+        }
     }
 }

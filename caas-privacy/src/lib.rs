@@ -42,7 +42,7 @@ pub use self::breaches::{AUTHORITY_DEADLINE, Breach, BreachUpdate, NewBreach};
 pub use self::consent::{
     ConsentEvent, ConsentRecord, ConsentState, GiveConsent, LegalBasis, NewPurpose, Purpose,
 };
-pub use self::holds::{HoldScope, LegalHold, NewHold, Release};
+pub use self::holds::{HoldRequest, HoldScope, HoldScopeKind, LegalHold, NewHold, Release};
 pub use self::migrations::MIGRATIONS;
 pub use self::processing::{
     Activity, Controller, ProcessingExport, ProcessingRecords, SourceCategories,

@@ -93,10 +93,28 @@ pub struct StateChange {
 /// The extension of a request's deadline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Extension {
-    /// By how many months (1 or 2).
+    /// By how many months (1 or 2: [`Extension::MAX_MONTHS`]).
     pub months: u32,
     /// Why (recorded; told to the subject).
     pub reason: String,
+}
+
+impl Extension {
+    /// The most months a deadline may be extended by (GDPR Art. 12(3)).
+    pub const MAX_MONTHS: u32 = 2;
+
+    /// `months` when it is 1 to [`MAX_MONTHS`](Self::MAX_MONTHS);
+    /// otherwise invalid input naming `months`.
+    pub fn check_months(months: u32) -> Result<u32> {
+        if (1..=Self::MAX_MONTHS).contains(&months) {
+            Ok(months)
+        } else {
+            Err(
+                Error::invalid_input("a deadline is extended by 1 or 2 months (Art. 12(3))")
+                    .with_field("months"),
+            )
+        }
+    }
 }
 
 /// What erasure did in one source.
@@ -201,7 +219,7 @@ pub struct NewRequest {
 /// The due date of a request received at `received` and extended by
 /// `extension_months` (0 to 2).
 pub fn due_date(received: Timestamp, extension_months: u32) -> Timestamp {
-    received.add_calendar_months(1 + extension_months.min(2))
+    received.add_calendar_months(1 + extension_months.min(Extension::MAX_MONTHS))
 }
 
 struct RequestRow(DataSubjectRequest);
@@ -466,12 +484,7 @@ impl Privacy {
         months: u32,
         reason: &str,
     ) -> Result<DataSubjectRequest> {
-        if !(1..=2).contains(&months) {
-            return Err(Error::invalid_input(
-                "a deadline is extended by 1 or 2 months (Art. 12(3))",
-            )
-            .with_field("months"));
-        }
+        let months = Extension::check_months(months)?;
         check_text(reason, "reason", 2_000)?;
         let mut request = self.request(tenant, id).await?;
         if request.extension.is_some() {
@@ -795,5 +808,31 @@ impl FromRow for DeletionRow {
             at: row.timestamp("at")?,
             body: row.get("body")?,
         })
+    }
+}
+
+#[cfg(test)]
+mod bounds {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn extensions_are_bounded_or_refused_by_name(months in any::<u32>()) {
+            match Extension::check_months(months) {
+                Ok(m) => prop_assert!((1..=Extension::MAX_MONTHS).contains(&m)),
+                Err(e) => {
+                    prop_assert_eq!(e.kind(), caas_core::ErrorKind::InvalidInput);
+                    prop_assert_eq!(e.field(), Some("months"));
+                    prop_assert!(months == 0 || months > Extension::MAX_MONTHS);
+                }
+            }
+        }
+
+        #[test]
+        fn due_dates_can_always_be_written(ms in any::<i64>(), months in any::<u32>()) {
+            prop_assert!(due_date(Timestamp::from_millis(ms), months).is_rfc3339());
+        }
     }
 }

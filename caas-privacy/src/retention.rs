@@ -20,10 +20,25 @@ pub const MAX_RETENTION_DAYS: u32 = 36_500;
 pub struct RetentionPolicy {
     /// The category (as the sources name it, e.g. `game_history`).
     pub category: String,
-    /// Records older than this many days are erased.
+    /// Records older than this many days are erased (1 to 36500, 100 years:
+    /// [`MAX_RETENTION_DAYS`]).
     pub max_age_days: u32,
     /// How.
     pub action: ErasureMethod,
+}
+
+impl RetentionPolicy {
+    /// Checks every field; the error names it.
+    pub fn validate(&self) -> Result<()> {
+        check_id(&self.category, "category")?;
+        if !(1..=MAX_RETENTION_DAYS).contains(&self.max_age_days) {
+            return Err(Error::invalid_input(format!(
+                "`max_age_days` is 1 to {MAX_RETENTION_DAYS}"
+            ))
+            .with_field("max_age_days"));
+        }
+        Ok(())
+    }
 }
 
 /// What a run did for one category.
@@ -98,13 +113,7 @@ impl Privacy {
         policy: RetentionPolicy,
         by: &str,
     ) -> Result<RetentionPolicy> {
-        check_id(&policy.category, "category")?;
-        if !(1..=MAX_RETENTION_DAYS).contains(&policy.max_age_days) {
-            return Err(Error::invalid_input(format!(
-                "`max_age_days` is 1 to {MAX_RETENTION_DAYS}"
-            ))
-            .with_field("max_age_days"));
-        }
+        policy.validate()?;
         let action = match policy.action {
             ErasureMethod::Delete => "delete",
             ErasureMethod::Anonymize => "anonymize",
@@ -225,5 +234,54 @@ impl Privacy {
         .bind(i64::from(limit.clamp(1, 1_000)));
         let rows: Vec<RunRow> = db::all(self.db(), tenant, q).await?;
         rows.iter().map(|r| db::json(&r.0)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn the_longest_retention_gives_a_cutoff_that_can_be_written() {
+        // 100 years before 2026 is before the unix epoch: the run report
+        // (stored as JSON) must still serialize and read back.
+        let now = Timestamp::from_millis(1_767_225_600_000);
+        let cutoff =
+            now.saturating_sub(Duration::from_secs(u64::from(MAX_RETENTION_DAYS) * 86_400));
+        assert!(cutoff.as_millis() < 0);
+        let run = CategoryRun {
+            category: "game_history".into(),
+            action: ErasureMethod::Delete,
+            cutoff,
+            sources: Vec::new(),
+            skipped_by_holds: Vec::new(),
+            subjects_kept: 0,
+        };
+        let json = serde_json::to_string(&run).unwrap();
+        assert!(json.contains("\"1926-"), "{json}");
+        assert_eq!(serde_json::from_str::<CategoryRun>(&json).unwrap(), run);
+    }
+
+    proptest! {
+        #[test]
+        fn retention_is_bounded_or_refused_by_name(days in any::<u32>()) {
+            let policy = RetentionPolicy {
+                category: "game_history".into(),
+                max_age_days: days,
+                action: ErasureMethod::Delete,
+            };
+            match policy.validate() {
+                Ok(()) => prop_assert!((1..=MAX_RETENTION_DAYS).contains(&days)),
+                Err(e) => {
+                    prop_assert_eq!(e.kind(), caas_core::ErrorKind::InvalidInput);
+                    prop_assert_eq!(e.field(), Some("max_age_days"));
+                    prop_assert!(days == 0 || days > MAX_RETENTION_DAYS);
+                }
+            }
+        }
     }
 }

@@ -26,6 +26,10 @@ use crate::state::AppState;
 use RouteCheck::{Authenticated as Anyone, PlatformAdmin, Public, Role, ScopeOrRole};
 
 const ADMIN: RouteCheck = Role("admin");
+/// The scope (one of [`caas_core::rights::PLATFORM_SCOPES`], each of which
+/// needs `admin` of its owner) or the role `admin`. A derived credential's
+/// scope counts only while its owner holds the role (the authenticators cap
+/// it), so the scope never opens more than the role.
 const fn either(scope: &'static str) -> RouteCheck {
     ScopeOrRole(scope, "admin")
 }
@@ -211,6 +215,18 @@ mod tests {
             DOCUMENTED.len()
         );
         assert!(missing.is_empty(), "routes without a check: {missing:?}");
+        // Every scope a route accepts instead of a role is a platform scope
+        // that requires that very role of a credential's owner.
+        for (m, path) in DOCUMENTED.iter() {
+            let m = Method::from_bytes(m.as_bytes()).unwrap();
+            if let Some(RouteCheck::ScopeOrRole(scope, role)) = declared(&m, path) {
+                assert_eq!(
+                    caas_core::rights::required_role(scope),
+                    Some(role),
+                    "{m} {path}: `{scope}` must be a platform scope needing `{role}`"
+                );
+            }
+        }
         assert_eq!(declared(&Method::GET, "/v1/nowhere"), None);
         assert_eq!(
             declared(&Method::POST, "/v1/authz/resources/{type}/{id}/acl"),

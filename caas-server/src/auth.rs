@@ -51,6 +51,7 @@ pub fn build(
     };
     let keys: Arc<dyn KeyManager> = keys;
     let revocations = Revocations::new(
+        db.clone(),
         kv.clone(),
         events.clone(),
         clock.clone(),
@@ -109,8 +110,10 @@ pub fn authenticators(
     base.with(Arc::new(TokenAuthenticator::new(
         auth.parts().tokens.clone(),
         tenants,
+        auth.attenuation().clone(),
     )))
     .with(Arc::new(ApiKeyAuthenticator::new(
         auth.parts().api_keys.clone(),
+        auth.attenuation().clone(),
     )))
 }

@@ -118,6 +118,16 @@ impl Server {
             master,
             &public_base,
         )?;
+        // Revocations are recorded in SQL; the cache starts with every one.
+        let tenants = privacy::all_tenants(&state.tenants).await?;
+        repair_stored_timestamps(&state.backends.db, &tenants).await;
+        state
+            .auth
+            .parts()
+            .tokens
+            .revocations()
+            .load(tenants)
+            .await?;
         Ok(Server {
             listener,
             local,
@@ -217,6 +227,20 @@ impl Server {
         db.close().await;
         tracing::info!("stopped");
         served
+    }
+}
+
+/// Moves stored expiries that RFC 3339 cannot write (left by requests from
+/// before durations were bounded) into its range, and warns with the count.
+/// A failure is logged, not fatal: the rows still read, clamped when shown.
+async fn repair_stored_timestamps(db: &caas_core::Db, tenants: &[caas_core::TenantId]) {
+    match caas_auth::repair::clamp_stored_timestamps(db, tenants).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            repaired = n,
+            "clamped {n} stored expiries outside 0000-01-01..9999-12-31 into that range"
+        ),
+        Err(e) => tracing::warn!(error = %e, "cannot check stored expiries"),
     }
 }
 

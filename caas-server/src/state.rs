@@ -80,6 +80,8 @@ pub struct Services {
     /// Consent, data-subject requests over every crate, legal holds,
     /// retention, breaches, records of processing.
     pub privacy: caas_privacy::Privacy,
+    /// The key of the provider pages' CSRF tokens (derived from the master key).
+    pub csrf_key: crate::routes::oidc::web::CsrfKey,
 }
 
 impl Services {
@@ -103,6 +105,7 @@ impl Services {
         let usage = UsageMeter::new(backends.kv.clone(), clock.clone());
         let metrics = Arc::new(Metrics::default());
         let webhooks = Webhooks::new(backends.db.clone(), clock.clone(), &config.webhooks)?;
+        let csrf_key = crate::routes::oidc::web::CsrfKey::derive(&master)?;
         let keys = Arc::new(caas_crypto::SqlKeyManager::new(
             backends.db.clone(),
             master,
@@ -110,8 +113,12 @@ impl Services {
             Some(backends.events.clone()),
         ));
         let audit_log = crate::privacy::audit_log(&backends.db, keys.clone(), &clock);
+        let authz = crate::authz::build(&backends, &clock, Arc::new(audit_log.clone()));
+        // Every derived credential is capped by its owner's roles as the
+        // engine answers them (assignments included).
         let auth = crate::auth::build(&config, &backends, &clock, keys.clone(), public_base)?
-            .with_audit(Arc::new(audit_log.clone()));
+            .with_audit(Arc::new(audit_log.clone()))
+            .with_roles(Arc::new(authz.clone()));
         let authenticators = crate::auth::authenticators(authenticators, &auth, tenants.clone());
         // Tenant key first: the signing key is sealed under it.
         let provisioners = Provisioners::default()
@@ -133,7 +140,6 @@ impl Services {
                 auth.clone(),
             )
         };
-        let authz = crate::authz::build(&backends, &clock, Arc::new(audit_log.clone()));
         let games = caas_game::Games::new(
             backends.db.clone(),
             backends.kv.clone(),
@@ -178,6 +184,7 @@ impl Services {
             auth,
             audit_log,
             privacy,
+            csrf_key,
         })
     }
 }

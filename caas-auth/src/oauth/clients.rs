@@ -84,10 +84,12 @@ pub struct ClientSettings {
     /// A client of the tenant itself: no consent screen; may use the password grant.
     #[serde(default)]
     pub first_party: bool,
-    /// Access-token lifetime in seconds (60–86400; the server default when absent).
+    /// Access-token lifetime in seconds (60 to 86400, one day; the server
+    /// default when absent).
     #[serde(default)]
     pub access_token_ttl_secs: Option<u64>,
-    /// Refresh-token lifetime in seconds (300–7776000; the server default when absent).
+    /// Refresh-token lifetime in seconds (300 to 7776000, 90 days; the
+    /// server default when absent).
     #[serde(default)]
     pub refresh_token_ttl_secs: Option<u64>,
     /// How it authenticates: `none` for public clients; for confidential
@@ -264,13 +266,19 @@ impl ClientSettings {
             .access_token_ttl_secs
             .is_some_and(|t| !(60..=86_400).contains(&t))
         {
-            return Err(bad("access_token_ttl_secs", "must be 60 to 86400"));
+            return Err(bad(
+                "access_token_ttl_secs",
+                "`access_token_ttl_secs` must be 60 to 86400 seconds",
+            ));
         }
         if self
             .refresh_token_ttl_secs
             .is_some_and(|t| !(300..=7_776_000).contains(&t))
         {
-            return Err(bad("refresh_token_ttl_secs", "must be 300 to 7776000"));
+            return Err(bad(
+                "refresh_token_ttl_secs",
+                "`refresh_token_ttl_secs` must be 300 to 7776000 seconds",
+            ));
         }
         Ok(())
     }
@@ -484,5 +492,55 @@ impl OAuthClients {
         // Unknown clients and public ones (no secret) take the same path.
         let same = opaque::matches(row.as_ref().and_then(|r| r.secret_hash.as_deref()), secret);
         row.map(|r| r.client).filter(|_| same).ok_or_else(refused)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn settings() -> ClientSettings {
+        ClientSettings {
+            name: "app".into(),
+            client_type: ClientType::Confidential,
+            redirect_uris: Vec::new(),
+            post_logout_redirect_uris: Vec::new(),
+            grant_types: vec![GrantType::ClientCredentials],
+            scopes: Vec::new(),
+            first_party: false,
+            access_token_ttl_secs: None,
+            refresh_token_ttl_secs: None,
+            token_endpoint_auth_method: None,
+            jwks: None,
+            audiences: Vec::new(),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn access_token_lifetimes_are_bounded_or_refused_by_name(secs in any::<u64>()) {
+            let s = ClientSettings { access_token_ttl_secs: Some(secs), ..settings() };
+            match s.validate() {
+                Ok(()) => prop_assert!((60..=86_400).contains(&secs)),
+                Err(e) => {
+                    prop_assert_eq!(e.kind(), caas_core::ErrorKind::InvalidInput);
+                    prop_assert_eq!(e.field(), Some("access_token_ttl_secs"));
+                }
+            }
+        }
+
+        #[test]
+        fn refresh_token_lifetimes_are_bounded_or_refused_by_name(secs in any::<u64>()) {
+            let s = ClientSettings { refresh_token_ttl_secs: Some(secs), ..settings() };
+            match s.validate() {
+                Ok(()) => prop_assert!((300..=7_776_000).contains(&secs)),
+                Err(e) => {
+                    prop_assert_eq!(e.kind(), caas_core::ErrorKind::InvalidInput);
+                    prop_assert_eq!(e.field(), Some("refresh_token_ttl_secs"));
+                }
+            }
+        }
     }
 }

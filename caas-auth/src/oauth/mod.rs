@@ -23,5 +23,6 @@ pub use self::clients::{
 pub use self::codes::{AuthorizationCodes, CODE_TTL, CodeGrant, Redeemed};
 pub use self::consent::Consents;
 pub use self::provider::{
-    LogoutParams, LogoutPlan, Next, Provider, TokenParams, TokenResponse, half_hash,
+    INTROSPECT_SCOPE, LogoutParams, LogoutPlan, Next, Provider, TokenParams, TokenResponse,
+    half_hash,
 };

@@ -23,6 +23,7 @@ use super::clients::{ClientType, GrantType, OAuthClient};
 use super::codes::{AuthorizationCodes, CodeGrant, Redeemed};
 use super::consent::Consents;
 use super::pkce;
+use crate::attenuation::Attenuation;
 use crate::opaque;
 use crate::revocation::Revoked;
 use crate::service::{Auth, SignIn, roles};
@@ -34,6 +35,11 @@ use crate::{Login, refresh};
 
 /// How long a parked authorization request waits for the user.
 const PARKED_TTL: Duration = Duration::from_secs(900);
+
+/// The client scope with which a tenant administrator lets a confidential
+/// client introspect every token of the tenant (RFC 7662 §4), not only
+/// those issued to it or naming it in their audience.
+pub const INTROSPECT_SCOPE: &str = "tokens:introspect";
 
 /// What the authorization endpoint does next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -716,6 +722,21 @@ impl Provider {
             let guest = Duration::from_secs(settings.guest_ttl_secs);
             ttl = Some(ttl.map_or(guest, |t| t.min(guest)));
         }
+        // Requested ∩ client-allowed (the grant) ∩ what the holder may do:
+        // a scope never grants the user a right they lack.
+        let owner = match holder {
+            Holder::User(user) => Attenuation::user_principal(user),
+            Holder::Guest(_) => {
+                caas_core::Principal::new(holder.subject(), Some(tenant.id), holder.kind())
+            }
+        };
+        let mut grant = grant.clone();
+        grant.scopes = self
+            .auth
+            .attenuation()
+            .cap(&tenant.id, &owner, &grant.scopes)
+            .await?;
+        let grant = &grant;
         let request = TokenRequest {
             session: Some(session.id.to_string()),
             scopes: grant.scopes.clone(),
@@ -980,7 +1001,10 @@ impl Provider {
 
     /// RFC 7662: what `token` is, for an authenticated client of the tenant
     /// (public clients may not introspect). Anything unknown, expired,
-    /// revoked or of another tenant is `{"active": false}`.
+    /// revoked or of another tenant is `{"active": false}` — and so is a
+    /// token that was neither issued to the caller nor names it in its
+    /// audience, unless an administrator gave the client the scope
+    /// [`INTROSPECT_SCOPE`].
     pub async fn introspect(
         &self,
         tenant: &Tenant,
@@ -992,11 +1016,15 @@ impl Provider {
             return Err(client_auth::invalid_client());
         }
         let token = token.ok_or_else(|| oauth("invalid_request", "`token` is missing"))?;
+        let may_introspect_all = client.settings.scopes.iter().any(|s| s == INTROSPECT_SCOPE);
         let p = self.auth.parts();
         if token.starts_with(refresh::PREFIX) {
             let Some(info) = p.refresh.inspect(&tenant.id, token).await? else {
                 return Ok(json!({ "active": false }));
             };
+            if !(may_introspect_all || info.client_id.as_deref() == Some(client.id.as_str())) {
+                return Ok(json!({ "active": false }));
+            }
             let grant: Option<Grant> = info.grant.and_then(|g| serde_json::from_value(g).ok());
             return Ok(json!({
                 "active": true,
@@ -1011,6 +1039,13 @@ impl Provider {
             }));
         }
         match p.tokens.verify_any_audience(token, tenant).await {
+            Ok(c)
+                if !(may_introspect_all
+                    || c.aud.0.contains(&client.id)
+                    || c.client_id.as_deref() == Some(client.id.as_str())) =>
+            {
+                Ok(json!({ "active": false }))
+            }
             Ok(c) => Ok(json!({
                 "active": true,
                 "token_type": "Bearer",

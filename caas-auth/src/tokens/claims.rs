@@ -70,6 +70,10 @@ pub struct Claims {
     /// The OAuth client the token was issued to (RFC 9068 §2.2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// The user a derived credential acts for (a token exchanged for an
+    /// API key): its rights are capped by the owner's at every use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 impl Claims {
@@ -79,6 +83,7 @@ impl Claims {
         let mut p = Principal::new(self.sub.clone(), Some(self.tenant_id), self.kind);
         p.roles = self.roles.iter().cloned().collect();
         p.scopes = self.scope.split_whitespace().map(str::to_owned).collect();
+        p.owner = self.owner.clone();
         p.attributes
             .insert("jti".into(), serde_json::Value::String(self.jti.clone()));
         if let Some(sid) = &self.sid {

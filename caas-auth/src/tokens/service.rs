@@ -112,6 +112,8 @@ pub struct TokenRequest {
     pub audience: Vec<String>,
     /// `client_id`: the OAuth client it is issued to.
     pub client_id: Option<String>,
+    /// `owner`: the user a derived credential acts for.
+    pub owner: Option<String>,
     /// Lifetime; the configured one when `None` (capped at the maximum).
     pub ttl: Option<Duration>,
 }
@@ -129,6 +131,7 @@ impl TokenRequest {
             auth_time: None,
             audience: Vec::new(),
             client_id: None,
+            owner: None,
             ttl: None,
         }
     }
@@ -230,6 +233,7 @@ impl TokenService {
             amr: request.amr.clone(),
             auth_time: request.auth_time.map(Timestamp::as_secs),
             client_id: request.client_id.clone(),
+            owner: request.owner.clone(),
         }
     }
 

@@ -88,6 +88,58 @@ impl FromRow for UserRow {
     }
 }
 
+/// A row stored before today's key rules.
+struct LegacyRow {
+    id: String,
+    email: Option<String>,
+    email_key: Option<String>,
+    username: Option<String>,
+    username_key: Option<String>,
+}
+
+impl FromRow for LegacyRow {
+    fn from_row(row: &Row<'_>) -> Result<Self> {
+        Ok(LegacyRow {
+            id: row.get("id")?,
+            email: row.get("email")?,
+            email_key: row.get("email_key")?,
+            username: row.get("username")?,
+            username_key: row.get("username_key")?,
+        })
+    }
+}
+
+/// A user's unique keys.
+struct KeysRow {
+    email_key: Option<String>,
+    username_key: Option<String>,
+    username_skeleton: Option<String>,
+}
+
+impl FromRow for KeysRow {
+    fn from_row(row: &Row<'_>) -> Result<Self> {
+        Ok(KeysRow {
+            email_key: row.get("email_key")?,
+            username_key: row.get("username_key")?,
+            username_skeleton: row.get("username_skeleton")?,
+        })
+    }
+}
+
+/// The keys a login is looked up by: the email key when it reads as an
+/// address, and the username key.
+fn login_keys(login: &str) -> Option<(String, String)> {
+    let login = login.trim();
+    if login.is_empty() || login.len() > 254 {
+        return None;
+    }
+    let username_key = model::fold(login);
+    let email_key = model::email(login)
+        .map(|(_, k)| k)
+        .unwrap_or_else(|_| username_key.clone());
+    Some((email_key, username_key))
+}
+
 impl SqlUserStore {
     /// A store on `db` (migrated with this crate's migrations).
     pub fn new(db: Db, clock: SharedClock) -> Self {
@@ -98,7 +150,7 @@ impl SqlUserStore {
         tx: &mut Tx,
         tenant: &TenantId,
         email_key: Option<&str>,
-        username_key: Option<&str>,
+        username: Option<&model::Username>,
         except: Option<Uuid>,
     ) -> Result<()> {
         let except = except.map(|u| u.to_string()).unwrap_or_default();
@@ -115,12 +167,12 @@ impl SqlUserStore {
                 return Err(Error::conflict("a user with this email exists").with_field("email"));
             }
         }
-        if let Some(key) = username_key {
+        if let Some(u) = username {
             let hit: Option<Scalar<String>> = query(
                 "SELECT id FROM auth_users WHERE tenant_id = $1 AND username_key = $2 AND id <> $3",
             )
             .bind(tenant)
-            .bind(key)
+            .bind(u.key.as_str())
             .bind(except.as_str())
             .fetch_optional(&mut *tx)
             .await?;
@@ -129,8 +181,127 @@ impl SqlUserStore {
                     Error::conflict("a user with this username exists").with_field("username")
                 );
             }
+            let hit: Option<Scalar<String>> = query(
+                "SELECT id FROM auth_users WHERE tenant_id = $1 AND username_skeleton = $2 \
+                 AND id <> $3",
+            )
+            .bind(tenant)
+            .bind(u.skeleton.as_str())
+            .bind(except.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if hit.is_some() {
+                return Err(Error::conflict(
+                    "a user with a username that looks the same (confusable characters) exists",
+                )
+                .with_field("username"));
+            }
         }
         Ok(())
+    }
+
+    /// Recomputes the keys of `tenant`'s users stored before today's rules
+    /// (`keys_version` 0: keys only lower-cased, no skeleton), inside `tx`.
+    /// Where a recomputed key or skeleton is already another user's (two
+    /// accounts that the old rules told apart), the old key is kept and the
+    /// skeleton left empty: both accounts go on working, and no third one
+    /// can take a look-alike of the first. Returns how many rows changed.
+    async fn backfill(tx: &mut Tx, tenant: &TenantId) -> Result<u64> {
+        let mut changed = 0;
+        loop {
+            let rows: Vec<LegacyRow> = query(
+                "SELECT id, email, email_key, username, username_key FROM auth_users \
+                 WHERE tenant_id = $1 AND keys_version = 0 ORDER BY id LIMIT 200",
+            )
+            .bind(tenant)
+            .fetch_all(&mut *tx)
+            .await?;
+            if rows.is_empty() {
+                return Ok(changed);
+            }
+            for row in rows {
+                let email_key = row
+                    .email
+                    .as_deref()
+                    .and_then(|e| model::email(e).ok())
+                    .map(|(_, k)| k)
+                    .or_else(|| row.email_key.clone());
+                let username = row.username.as_deref().map(model::username_keys);
+                let others: Vec<KeysRow> = query(
+                    "SELECT email_key, username_key, username_skeleton FROM auth_users \
+                     WHERE tenant_id = $1 AND id <> $2 \
+                     AND (email_key = $3 OR username_key = $4 OR username_skeleton = $5)",
+                )
+                .bind(tenant)
+                .bind(row.id.as_str())
+                .bind(email_key.clone())
+                .bind(username.as_ref().map(|u| u.key.clone()))
+                .bind(username.as_ref().map(|u| u.skeleton.clone()))
+                .fetch_all(&mut *tx)
+                .await?;
+                let clash = |pick: fn(&KeysRow) -> &Option<String>, v: &Option<String>| {
+                    v.is_some() && others.iter().any(|o| pick(o) == v)
+                };
+                let email_key = if clash(|o| &o.email_key, &email_key) {
+                    row.email_key.clone()
+                } else {
+                    email_key
+                };
+                let username_key = username.as_ref().map(|u| Some(u.key.clone()));
+                let username_key = match username_key {
+                    Some(k) if !clash(|o| &o.username_key, &k) => k,
+                    _ => row.username_key.clone(),
+                };
+                let skeleton = username.map(|u| Some(u.skeleton)).unwrap_or_default();
+                let skeleton = if clash(|o| &o.username_skeleton, &skeleton) {
+                    None
+                } else {
+                    skeleton
+                };
+                changed += query(
+                    "UPDATE auth_users SET email_key = $3, username_key = $4, \
+                     username_skeleton = $5, keys_version = 1 \
+                     WHERE tenant_id = $1 AND id = $2 AND keys_version = 0",
+                )
+                .bind(tenant)
+                .bind(row.id.as_str())
+                .bind(email_key)
+                .bind(username_key)
+                .bind(skeleton)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+    }
+
+    /// The stored keys of user `id`.
+    async fn keys_of(tx: &mut Tx, tenant: &TenantId, id: Uuid) -> Result<Option<KeysRow>> {
+        query(
+            "SELECT email_key, username_key, username_skeleton FROM auth_users \
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+    }
+
+    async fn find_in(
+        tx: &mut Tx,
+        tenant: &TenantId,
+        email_key: &str,
+        username_key: &str,
+    ) -> Result<Option<UserRow>> {
+        query(
+            "SELECT tenant_id, id, email, username, display_name, status, attributes, password_hash, \
+             created_at, updated_at FROM auth_users \
+             WHERE tenant_id = $1 AND (email_key = $2 OR username_key = $3)",
+        )
+        .bind(tenant)
+        .bind(email_key)
+        .bind(username_key)
+        .fetch_optional(&mut *tx)
+        .await
     }
 
     async fn get_in(tx: &mut Tx, tenant: &TenantId, id: Uuid) -> Result<Option<User>> {
@@ -167,7 +338,7 @@ impl UserStore for SqlUserStore {
         }
         let fallback = username
             .as_ref()
-            .map(|(u, _)| u.clone())
+            .map(|u| u.name.clone())
             .or_else(|| {
                 email
                     .as_ref()
@@ -179,25 +350,28 @@ impl UserStore for SqlUserStore {
         let now = self.clock.now();
         let id = new_id(self.clock.as_ref());
         let mut tx = self.db.tenant_tx(tenant).await?;
+        Self::backfill(&mut tx, tenant).await?;
         Self::taken(
             &mut tx,
             tenant,
             email.as_ref().map(|(_, k)| k.as_str()),
-            username.as_ref().map(|(_, k)| k.as_str()),
+            username.as_ref(),
             None,
         )
         .await?;
         query(
-            "INSERT INTO auth_users (tenant_id, id, email, email_key, username, username_key, display_name, \
-             status, attributes, password_hash, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+            "INSERT INTO auth_users (tenant_id, id, email, email_key, username, username_key, \
+             username_skeleton, keys_version, display_name, status, attributes, password_hash, \
+             created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $10, $11, $12, $12)",
         )
         .bind(tenant)
         .bind(id)
         .bind(email.as_ref().map(|(e, _)| e.clone()))
         .bind(email.as_ref().map(|(_, k)| k.clone()))
-        .bind(username.as_ref().map(|(u, _)| u.clone()))
-        .bind(username.as_ref().map(|(_, k)| k.clone()))
+        .bind(username.as_ref().map(|u| u.name.clone()))
+        .bind(username.as_ref().map(|u| u.key.clone()))
+        .bind(username.as_ref().map(|u| u.skeleton.clone()))
         .bind(display_name)
         .bind(UserStatus::Active.as_str())
         .bind(attributes)
@@ -220,20 +394,16 @@ impl UserStore for SqlUserStore {
     }
 
     async fn find_by_login(&self, tenant: &TenantId, login: &str) -> Result<Option<Credentials>> {
-        let key = login.trim().to_lowercase();
-        if key.is_empty() || key.len() > 254 {
+        let Some((email_key, username_key)) = login_keys(login) else {
             return Ok(None);
-        }
+        };
         let mut tx = self.db.tenant_tx(tenant).await?;
-        let row: Option<UserRow> = query(
-            "SELECT tenant_id, id, email, username, display_name, status, attributes, password_hash, \
-             created_at, updated_at FROM auth_users \
-             WHERE tenant_id = $1 AND (email_key = $2 OR username_key = $2)",
-        )
-        .bind(tenant)
-        .bind(key)
-        .fetch_optional(&mut tx)
-        .await?;
+        let mut row = Self::find_in(&mut tx, tenant, &email_key, &username_key).await?;
+        // Nobody: perhaps a user stored before today's keys (an IDN domain,
+        // a name not in NFC); bring the tenant's keys up to date, look again.
+        if row.is_none() && Self::backfill(&mut tx, tenant).await? > 0 {
+            row = Self::find_in(&mut tx, tenant, &email_key, &username_key).await?;
+        }
         tx.commit().await?;
         Ok(row.map(|UserRow(user, password_hash)| Credentials {
             user,
@@ -274,35 +444,37 @@ impl UserStore for SqlUserStore {
             .map(model::attributes)
             .transpose()?;
         let mut tx = self.db.tenant_tx(tenant).await?;
+        Self::backfill(&mut tx, tenant).await?;
         let current = Self::get_in(&mut tx, tenant, id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        let stored = Self::keys_of(&mut tx, tenant, id)
             .await?
             .ok_or_else(|| not_found(id))?;
         Self::taken(
             &mut tx,
             tenant,
             email.as_ref().map(|(_, k)| k.as_str()),
-            username.as_ref().map(|(_, k)| k.as_str()),
+            username.as_ref(),
             Some(id),
         )
         .await?;
         let (email, email_key) = match email {
             Some((e, k)) => (Some(e), Some(k)),
-            None => (
-                current.email.clone(),
-                current.email.as_ref().map(|e| e.to_lowercase()),
-            ),
+            None => (current.email.clone(), stored.email_key),
         };
-        let (username, username_key) = match username {
-            Some((u, k)) => (Some(u), Some(k)),
+        let (username, username_key, skeleton) = match username {
+            Some(u) => (Some(u.name), Some(u.key), Some(u.skeleton)),
             None => (
                 current.username.clone(),
-                current.username.as_ref().map(|u| u.to_lowercase()),
+                stored.username_key,
+                stored.username_skeleton,
             ),
         };
         query(
             "UPDATE auth_users SET email = $3, email_key = $4, username = $5, username_key = $6, \
-             display_name = $7, status = $8, attributes = $9, updated_at = $10 \
-             WHERE tenant_id = $1 AND id = $2",
+             username_skeleton = $11, display_name = $7, status = $8, attributes = $9, \
+             updated_at = $10 WHERE tenant_id = $1 AND id = $2",
         )
         .bind(tenant)
         .bind(id)
@@ -317,6 +489,7 @@ impl UserStore for SqlUserStore {
             None => model::attributes(&current.attributes)?,
         })
         .bind(self.clock.now())
+        .bind(skeleton)
         .execute(&mut tx)
         .await?;
         let user = Self::get_in(&mut tx, tenant, id)

@@ -50,6 +50,7 @@ pub(crate) fn auth(b: &Backend, params: HashParams) -> Auth {
     ));
     let config = TokenConfig::default();
     let revocations = Revocations::new(
+        b.sql().clone(),
         b.kv.clone(),
         b.events.clone(),
         clock.clone(),
@@ -386,7 +387,7 @@ async fn guests_sign_up_and_api_keys(b: &Backend) {
         auth.register(&closed, &new, &pw).await.unwrap_err().code(),
         "registration_closed"
     );
-    auth.register(&open, &new, &pw).await.unwrap();
+    let bojan_user = auth.register(&open, &new, &pw).await.unwrap();
     tokens(&auth, &open, &login("bojan", PASSWORD)).await;
     assert_eq!(
         auth.guest(&closed).await.unwrap_err().kind(),
@@ -407,7 +408,7 @@ async fn guests_sign_up_and_api_keys(b: &Backend) {
         .api_keys
         .create(
             &open.id,
-            "bo",
+            &bojan_user.id.to_string(),
             &ApiKeyInput {
                 name: "sdk".into(),
                 scopes: vec!["game:play".into()],
@@ -426,6 +427,11 @@ async fn guests_sign_up_and_api_keys(b: &Backend) {
     assert_eq!(
         (claims.kind, claims.scope.as_str()),
         (PrincipalKind::Service, "game:play")
+    );
+    assert_eq!(
+        claims.owner,
+        Some(bojan_user.id.to_string()),
+        "the owner is named"
     );
     assert!(auth.exchange_api_key(&closed, key.expose()).await.is_err());
     // A ticket hands the login over once.

@@ -8,6 +8,8 @@
 )]
 
 mod api_keys;
+mod attenuation;
+mod durable_revocations;
 mod federation;
 mod flows;
 mod handoff;

@@ -30,15 +30,14 @@ fn claims(tenant: TenantId, sub: &str, sid: &str, jti: &str, iat: i64) -> Claims
         amr: vec![],
         auth_time: None,
         client_id: None,
+        owner: None,
     }
 }
 
 async fn revocations_are_shared_scoped_and_announced(b: &Backend) {
-    let (t, other) = (
-        TenantId::generate(b.clock.as_ref()),
-        TenantId::generate(b.clock.as_ref()),
-    );
+    let (db, t, other) = crate::durable_revocations::beside(b).await;
     let rev = Revocations::new(
+        db.clone(),
         b.kv.clone(),
         b.events.clone(),
         b.shared_clock(),
@@ -46,6 +45,7 @@ async fn revocations_are_shared_scoped_and_announced(b: &Backend) {
     );
     // A second instance on the same store sees every revocation.
     let elsewhere = Revocations::new(
+        db.clone(),
         b.kv.clone(),
         b.events.clone(),
         b.shared_clock(),

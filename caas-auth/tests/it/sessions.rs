@@ -27,7 +27,13 @@ caas_core::backend_tests! {
 const HOUR: Duration = Duration::from_secs(3600);
 
 fn store(b: &Backend, kv: SharedKvStore, policy: SessionPolicy) -> SessionStore {
-    let revocations = Revocations::new(kv.clone(), b.events.clone(), b.shared_clock(), HOUR);
+    let revocations = Revocations::new(
+        b.sql().clone(),
+        kv.clone(),
+        b.events.clone(),
+        b.shared_clock(),
+        HOUR,
+    );
     SessionStore::new(b.sql().clone(), kv, b.shared_clock(), revocations, policy)
 }
 
@@ -62,6 +68,7 @@ fn claims_of(tenant: TenantId, sid: &str, iat: i64) -> Claims {
         amr: vec![],
         auth_time: None,
         client_id: None,
+        owner: None,
     }
 }
 
@@ -118,7 +125,13 @@ async fn sessions_time_out_end_and_evict(b: &Backend) {
         Some("evicted")
     );
     let now = b.clock.now().as_secs();
-    let revocations = Revocations::new(b.kv.clone(), b.events.clone(), b.shared_clock(), HOUR);
+    let revocations = Revocations::new(
+        b.sql().clone(),
+        b.kv.clone(),
+        b.events.clone(),
+        b.shared_clock(),
+        HOUR,
+    );
     assert!(
         !revocations
             .is_revoked(&claims_of(t, &s4.id.to_string(), now))

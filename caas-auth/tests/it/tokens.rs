@@ -49,6 +49,7 @@ fn service(
     config: TokenConfig,
 ) -> TokenService {
     let revocations = Revocations::new(
+        b.sql().clone(),
         b.kv.clone(),
         b.events.clone(),
         clock.clone(),

@@ -21,7 +21,13 @@ use caas_core::{
 caas_core::backend_tests! {
     migrations: [&caas_core::MIGRATIONS, &caas_authz::MIGRATIONS],
     backends: [sqlite_memory, postgres],
-    tests: [roles_access_and_grants, route_checks, two_instances_share_invalidation, decision_cache_off],
+    tests: [
+        roles_access_and_grants,
+        route_checks,
+        two_instances_share_invalidation,
+        decision_cache_off,
+        sharing_has_a_ceiling,
+    ],
 }
 
 async fn tenant(b: &Backend, slug: &str) -> Tenant {
@@ -507,4 +513,77 @@ async fn decision_cache_off(b: &Backend) {
     off.unassign_role(t, "viewer", &ann).await.unwrap();
     assert!(!decide(&off, t, &ann, "read", &doc("d")).await.allow);
     assert_eq!(off.cache_hits(), 0);
+}
+
+async fn sharing_has_a_ceiling(b: &Backend) {
+    let e = engine(b, b.events.clone(), None);
+    let tenant = tenant(b, "authz-share").await;
+    let t = &tenant.id;
+    let p = |sub: &str| Principal::new(sub, Some(*t), PrincipalKind::User);
+    put(&e, t, &folder("root"), &[], true).await;
+    put(&e, t, &folder("team"), &[folder("root")], true).await;
+    let owner = e
+        .add_access(t, &folder("team"), &user("olga"), "owner", None)
+        .await
+        .unwrap();
+    e.add_access(t, &folder("root"), &user("adam"), "admin", None)
+        .await
+        .unwrap();
+    // An admin of the folder (inherited from above) shares up to admin…
+    let ed = e
+        .share(t, &folder("team"), &user("eve"), "editor", Some(&p("adam")))
+        .await
+        .unwrap();
+    e.share(t, &folder("team"), &user("ed"), "admin", Some(&p("adam")))
+        .await
+        .unwrap();
+    // …but not owner, and cannot remove the owner's entry.
+    let above = e
+        .share(t, &folder("team"), &user("mal"), "owner", Some(&p("adam")))
+        .await
+        .unwrap_err();
+    assert_eq!(above.code(), "share_above_own_role");
+    let remove = e
+        .unshare(t, &folder("team"), &owner.id, Some(&p("adam")))
+        .await
+        .unwrap_err();
+    assert_eq!(remove.code(), "share_above_own_role");
+    assert!(
+        e.access_on(t, &folder("team"))
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.id == owner.id),
+        "the owner's entry stays"
+    );
+    // An editor shares nothing above editor; a stranger shares nothing.
+    let e_up = e
+        .share(t, &folder("team"), &user("x"), "admin", Some(&p("eve")))
+        .await
+        .unwrap_err();
+    assert_eq!(e_up.code(), "share_above_own_role");
+    assert!(
+        e.share(t, &folder("team"), &user("x"), "viewer", Some(&p("nobody")))
+            .await
+            .is_err()
+    );
+    // The owner shares owner; a tenant admin and the platform do anything.
+    e.share(t, &folder("team"), &user("co"), "owner", Some(&p("olga")))
+        .await
+        .unwrap();
+    let boss = p("boss").with_role("admin");
+    e.unshare(t, &folder("team"), &owner.id, Some(&boss))
+        .await
+        .unwrap();
+    e.unshare(t, &folder("team"), &ed.id, None).await.unwrap();
+    // An entry on another resource is not found through this one.
+    let elsewhere = e
+        .add_access(t, &folder("root"), &user("y"), "viewer", None)
+        .await
+        .unwrap();
+    let missing = e
+        .unshare(t, &folder("team"), &elsewhere.id, Some(&boss))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.kind(), caas_core::ErrorKind::NotFound);
 }

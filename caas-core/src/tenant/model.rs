@@ -197,7 +197,8 @@ pub(crate) fn validate_name(name: &str) -> Result<String> {
 /// What it takes to create a tenant.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct NewTenant {
-    /// The slug; must be unused, including by deleted tenants.
+    /// The slug; must be unused, including by deleted tenants, and meet the
+    /// rules for new slugs ([`TenantSlug::new`]), checked on create.
     pub slug: TenantSlug,
     /// Display name.
     pub name: String,
@@ -225,6 +226,9 @@ impl NewTenant {
 
     /// Validates the input and returns the normalized name.
     pub(crate) fn validate(&self) -> Result<String> {
+        // However the slug was parsed, a new tenant's slug meets the rules
+        // for new slugs (not UUID-shaped, not all digits, not reserved).
+        self.slug.check_new()?;
         self.settings.validate()?;
         validate_name(&self.name)
     }

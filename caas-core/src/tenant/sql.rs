@@ -25,9 +25,18 @@ impl SqlTenantStore {
 impl FromRow for Tenant {
     fn from_row(row: &Row<'_>) -> Result<Self> {
         let settings: String = row.get("settings")?;
+        // Leniently: a slug stored before today's rules for new slugs (a
+        // reserved word, all digits, UUID-shaped) still loads.
+        let slug: String = row.get("slug")?;
+        let slug = TenantSlug::from_stored(&slug).map_err(|e| {
+            Error::internal(format!(
+                "a stored tenant slug is unreadable: {}",
+                e.message()
+            ))
+        })?;
         Ok(Tenant {
             id: row.parse("id")?,
-            slug: row.parse("slug")?,
+            slug,
             name: row.get("name")?,
             status: row.parse("status")?,
             settings: serde_json::from_str::<TenantSettings>(&settings).map_err(|e| {

@@ -20,6 +20,8 @@ caas_core::backend_tests! {
         updates_name_and_settings,
         status_moves_between_active_and_suspended_and_deleted_is_terminal,
         unknown_tenants_are_not_found,
+        new_tenants_refuse_uuid_shaped_numeric_and_reserved_slugs,
+        tenants_stored_with_old_slugs_still_load,
     ],
 }
 
@@ -261,4 +263,68 @@ async fn unknown_tenants_are_not_found(b: &Backend) {
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
+}
+
+async fn new_tenants_refuse_uuid_shaped_numeric_and_reserved_slugs(b: &Backend) {
+    let store = tenant_store(b);
+    // However the slug was parsed (a lookup, or a stored form), creating a
+    // tenant checks the rules for new slugs.
+    for bad in [
+        "admin",
+        "www",
+        "health",
+        "openapi",
+        "v10",
+        "12345",
+        "0190f1c2-7e4b-7a3d-9c1e-2f3a4b5c6d7e",
+        "0190f1c27e4b7a3d9c1e2f3a4b5c6d7e",
+    ] {
+        let slug = TenantSlug::from_stored(bad).unwrap();
+        let e = store
+            .create(NewTenant::new(slug.clone(), "Squatter"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}");
+        assert_eq!(e.field(), Some("slug"), "{bad}");
+        assert_eq!(store.get_by_slug(&slug).await.unwrap(), None, "{bad}");
+    }
+    assert!(store.list(&Page::default()).await.unwrap().is_empty());
+}
+
+async fn tenants_stored_with_old_slugs_still_load(b: &Backend) {
+    let Some(db) = b.db() else {
+        return; // only SQL keeps rows from before the rules
+    };
+    let store = tenant_store(b);
+    let old = [
+        ("0190f1c2-7e4b-7a3d-9c1e-000000000001", "admin"),
+        ("0190f1c2-7e4b-7a3d-9c1e-000000000002", "2024"),
+        (
+            "0190f1c2-7e4b-7a3d-9c1e-000000000003",
+            "0190f1c2-7e4b-7a3d-9c1e-2f3a4b5c6d7e",
+        ),
+    ];
+    for (id, s) in old {
+        caas_core::sql::query(
+            "INSERT INTO tenants (id, slug, name, status, settings, created_at, updated_at) \
+             VALUES ($1, $2, 'Old', 'active', '{}', 0, 0)",
+        )
+        .bind(id)
+        .bind(s)
+        .execute(db)
+        .await
+        .unwrap();
+    }
+    let listed = store.list(&Page::default()).await.unwrap();
+    let slugs: Vec<&str> = listed.iter().map(|t| t.slug.as_str()).collect();
+    assert_eq!(slugs, old.map(|(_, s)| s));
+    for (id, s) in old {
+        let got = store.get(&id.parse().unwrap()).await.unwrap().unwrap();
+        assert_eq!(got.slug.as_str(), s);
+    }
+    // The reserved and the numeric ones can still be looked up by slug.
+    for s in ["admin", "2024"] {
+        let got = store.get_by_slug(&slug(s)).await.unwrap().unwrap();
+        assert_eq!(got.slug.as_str(), s);
+    }
 }

@@ -4,4 +4,4 @@
 
 mod store;
 
-pub use self::store::{Address, MAX_CIPHERTEXT, MAX_TTL, Mailbox, StoredMessage};
+pub use self::store::{Address, MAX_CIPHERTEXT, MAX_TTL, Mailbox, StoredMessage, ttl_seconds};

@@ -3,15 +3,22 @@
 use std::time::Duration;
 
 use caas_core::sql::{FromRow, Row, Scalar, query};
-use caas_core::{Db, Error, Result, SharedClock, TenantId, Timestamp, new_id};
+use caas_core::{Db, Error, Result, SharedClock, TenantId, Timestamp, bounded_duration, new_id};
 use uuid::Uuid;
 
 use crate::prekeys::check_id;
 
 /// The largest ciphertext accepted (64 KiB of plaintext and headers).
 pub const MAX_CIPHERTEXT: usize = 65_536 + 1024;
-/// The longest a message waits.
+/// The longest a message waits (30 days).
 pub const MAX_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// A time to live given in seconds, as request bodies carry it: 1 to
+/// [`MAX_TTL`] (2592000, 30 days); otherwise invalid input naming
+/// `ttl_seconds`.
+pub fn ttl_seconds(secs: u64) -> Result<Duration> {
+    bounded_duration("ttl_seconds", secs, MAX_TTL)
+}
 
 /// A user's device.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,5 +207,29 @@ impl Mailbox {
             .await?;
         tx.commit().await?;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn times_to_live_are_bounded_or_refused_by_name(secs in any::<u64>()) {
+            match ttl_seconds(secs) {
+                Ok(ttl) => {
+                    prop_assert!(!ttl.is_zero() && ttl <= MAX_TTL);
+                    prop_assert_eq!(ttl.as_secs(), secs);
+                }
+                Err(e) => {
+                    prop_assert_eq!(e.kind(), caas_core::ErrorKind::InvalidInput);
+                    prop_assert_eq!(e.field(), Some("ttl_seconds"));
+                    prop_assert!(secs == 0 || secs > MAX_TTL.as_secs());
+                }
+            }
+        }
     }
 }

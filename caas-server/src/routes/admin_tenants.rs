@@ -68,8 +68,14 @@ pub(crate) async fn by_slug(state: &AppState, s: &str) -> Result<Tenant> {
         .ok_or_else(|| Error::not_found(format!("tenant `{s}` not found")))
 }
 
-fn check_plan(state: &AppState, settings: Option<&TenantSettings>) -> Result<()> {
-    match settings.and_then(|s| s.plan.as_deref()) {
+/// Checks what the tenant store cannot: the plan is configured, and the
+/// crates' sections under `extensions` (their bounds) are valid.
+fn check_settings(state: &AppState, settings: Option<&TenantSettings>) -> Result<()> {
+    let Some(settings) = settings else {
+        return Ok(());
+    };
+    caas_auth::AuthSettings::check(settings)?;
+    match settings.plan.as_deref() {
         Some(plan) => state.config.plans.check(plan),
         None => Ok(()),
     }
@@ -93,7 +99,7 @@ pub async fn create(
     _: Admin,
     Json(body): Json<CreateTenant>,
 ) -> Result<(StatusCode, HeaderMap, Json<TenantView>), Problem> {
-    check_plan(&state, body.settings.as_ref())?;
+    check_settings(&state, body.settings.as_ref())?;
     // Checked before anything is created: bad input changes nothing.
     if let Some(admin) = &body.admin {
         caas_auth::users::check_email(&admin.email).map_err(|e| e.with_field("admin.email"))?;
@@ -212,7 +218,7 @@ pub async fn patch(
         }
         Some(other) => Some(other.parse::<TenantStatus>()?),
     };
-    check_plan(&state, body.settings.as_ref())?;
+    check_settings(&state, body.settings.as_ref())?;
     if tenant.status == TenantStatus::Deleted {
         return Err(Problem(Error::conflict(format!(
             "tenant `{s}` is deleted and cannot be changed"

@@ -98,6 +98,8 @@ pub async fn put_settings(
             state.config.plans.check(plan)?;
         }
     }
+    // The crates' sections are checked here (the tenant store checks the rest).
+    caas_auth::AuthSettings::check(&settings)?;
     let update = TenantUpdate {
         name: None,
         settings: Some(settings),

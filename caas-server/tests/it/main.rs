@@ -15,6 +15,7 @@ mod gateway;
 mod operator;
 mod rate_limit;
 mod readiness;
+mod restart;
 mod subject_coverage;
 mod webhook_kill;
 

@@ -67,7 +67,8 @@ pub struct ApiKeyBody {
     /// Scopes.
     #[serde(default)]
     pub scopes: Vec<String>,
-    /// Seconds until it expires (never when absent).
+    /// Seconds until it expires, at most 316224000 (ten years); never when
+    /// absent.
     pub expires_in: Option<u64>,
 }
 
@@ -83,16 +84,13 @@ impl From<ApiKeyBody> for ApiKeyInput {
 
 /// One of the caller's keys, or 404.
 async fn mine(state: &AppState, access: &UserAccess, id: &str) -> Result<ApiKey> {
-    let missing = || Error::not_found("no such API key of yours");
-    let id: Uuid = id.parse().map_err(|_| missing())?;
+    let id: Uuid = id
+        .parse()
+        .map_err(|_| Error::not_found("no such API key of yours"))?;
     state
         .auth
-        .parts()
-        .api_keys
-        .get(&access.tenant.id, id)
-        .await?
-        .filter(|k| k.owner_id == access.principal.subject)
-        .ok_or_else(missing)
+        .owned_api_key(&access.tenant, &access.principal, id)
+        .await
 }
 
 /// My API keys.
@@ -121,6 +119,7 @@ pub async fn list(
     responses(
         (status = 201, description = "Created; the key is shown only now", body = ApiKeyWithSecret),
         (status = 400, description = "Invalid input", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "A guest or service, or a scope beyond the caller's rights (named)", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -129,9 +128,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<ApiKeyWithSecret>), Problem> {
     let (key, secret) = state
         .auth
-        .parts()
-        .api_keys
-        .create(&access.tenant.id, &access.principal.subject, &body.into())
+        .create_api_key(&access.tenant, &access.principal, &body.into())
         .await?;
     let who = access.principal.subject.as_str();
     state
@@ -186,9 +183,7 @@ pub async fn update(
     let key = mine(&state, &access, &id).await?;
     let updated = state
         .auth
-        .parts()
-        .api_keys
-        .update(&access.tenant.id, key.id, &body.into())
+        .update_api_key(&access.tenant, &access.principal, key.id, &body.into())
         .await?;
     Ok(Json(updated.into()))
 }
@@ -209,9 +204,7 @@ pub async fn delete(
     let key = mine(&state, &access, &id).await?;
     state
         .auth
-        .parts()
-        .api_keys
-        .delete(&access.tenant.id, key.id)
+        .delete_api_key(&access.tenant, &access.principal, key.id)
         .await?;
     let who = access.principal.subject.as_str();
     state
@@ -242,9 +235,7 @@ pub async fn rotate(
     let key = mine(&state, &access, &id).await?;
     let (key, secret) = state
         .auth
-        .parts()
-        .api_keys
-        .rotate(&access.tenant.id, key.id)
+        .rotate_api_key(&access.tenant, &access.principal, key.id)
         .await?;
     let who = access.principal.subject.as_str();
     state

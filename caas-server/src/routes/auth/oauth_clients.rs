@@ -123,7 +123,7 @@ pub async fn update(
     ))
 }
 
-/// Delete a client.
+/// Delete a client (its client-credentials tokens stop working at once).
 #[utoipa::path(delete, path = "/v1/oauth/clients/{id}", operation_id = "delete_oauth_client", tag = "oauth",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), ("id" = String, Path, description = "`client_id`")),
@@ -136,12 +136,7 @@ pub async fn delete(
     admin: TenantAdmin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
-    state
-        .auth
-        .parts()
-        .clients
-        .delete(&admin.0.tenant.id, &id)
-        .await?;
+    state.auth.delete_oauth_client(&admin.0.tenant, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

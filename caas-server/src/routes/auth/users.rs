@@ -1,10 +1,9 @@
 //! User management by the tenant's administrators: `/v1/users…`. Locking,
-//! disabling or deleting a user ends their sessions and revokes their tokens.
+//! disabling or deleting a user ends every credential they have: sessions,
+//! refresh families, OAuth grants, access tokens and API keys.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use caas_auth::revocation::Revoked;
-use caas_auth::sessions::EndReason;
 use caas_auth::users::{NewUser, User, UserStatus, UserUpdate};
 use caas_core::{Error, Result, SecretString, Tenant};
 use serde::Deserialize;
@@ -78,19 +77,9 @@ async fn user(state: &AppState, tenant: &Tenant, id: &str) -> Result<User> {
         .ok_or_else(missing)
 }
 
-/// Ends every session of `user` and revokes every token issued to them so far.
+/// Ends every credential of `user` (sessions, tokens, API keys).
 async fn cut_off(state: &AppState, tenant: &Tenant, user: &User) -> Result<()> {
-    let parts = state.auth.parts();
-    let id = user.id.to_string();
-    parts
-        .sessions
-        .end_all(&tenant.id, &id, None, EndReason::Terminated)
-        .await?;
-    parts
-        .tokens
-        .revocations()
-        .revoke(&tenant.id, Revoked::User(&id))
-        .await
+    state.auth.cut_off(tenant, &user.id.to_string()).await
 }
 
 /// The tenant's users, by id.

@@ -4,12 +4,13 @@
 //! unless a resource in between breaks inheritance (`inherit: false`).
 //! Declared as `resource(viewer, read)` to read and `resource(viewer,
 //! share)` to change: a tenant member who may share the resource — an
-//! admin of the tenant, or of that folder.
+//! admin of the tenant, or of that folder. A sharer grants at most the
+//! role it holds on the resource and removes no entry above it (403
+//! `share_above_own_role`); tenant administrators keep full power.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use caas_authz::{AccessEntry, EntityRef};
-use caas_core::Error;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -56,6 +57,7 @@ pub async fn list(
     request_body = EntryBody,
     responses(
         (status = 201, description = "Added", body = Object),
+        (status = 403, description = "A role above the caller's own on the resource", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such role", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The principal holds that role there already", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
@@ -65,14 +67,15 @@ pub async fn add(
     Path((ty, id)): Path<(String, String)>,
     Json(body): Json<EntryBody>,
 ) -> Result<(StatusCode, Json<AccessEntry>), Problem> {
+    let by = (!access.by_admin()).then_some(&access.principal);
     let entry = state
         .authz
-        .add_access(
+        .share(
             &access.tenant.id,
             &EntityRef::new(ty, id),
             &body.principal.into(),
             &body.role,
-            Some(&access.principal.subject),
+            by,
         )
         .await?;
     Ok((StatusCode::CREATED, Json(entry)))
@@ -86,6 +89,7 @@ pub async fn add(
            ("entry" = String, Path, description = "The entry's id")),
     responses(
         (status = 204, description = "Removed"),
+        (status = 403, description = "An entry above the caller's own role on the resource", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such entry on this resource", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn remove(
@@ -93,18 +97,11 @@ pub async fn remove(
     access: TenantAccess,
     Path((ty, id, entry)): Path<(String, String, String)>,
 ) -> Result<StatusCode, Problem> {
-    let resource = EntityRef::new(ty, id);
-    let tenant = &access.tenant.id;
     // The entry must be on the resource the check was made for.
-    let on = state.authz.access_on(tenant, &resource).await?;
-    if !on
-        .iter()
-        .any(|e| e.id == entry && e.grantee_tenant.is_none())
-    {
-        return Err(
-            Error::not_found(format!("access entry `{entry}` not found on {resource}")).into(),
-        );
-    }
-    state.authz.remove_access(tenant, &entry).await?;
+    let by = (!access.by_admin()).then_some(&access.principal);
+    state
+        .authz
+        .unshare(&access.tenant.id, &EntityRef::new(ty, id), &entry, by)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

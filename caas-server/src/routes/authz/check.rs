@@ -29,7 +29,9 @@ pub const MAX_BATCH: usize = 100;
 pub struct CheckBody {
     /// Who.
     pub principal: Ref,
-    /// Roles the principal's credentials carry (counted as held).
+    /// Roles the principal's credentials carry (counted as held); only a
+    /// service with the scope `authz:check` may name them (403
+    /// `roles_not_trusted` otherwise).
     #[serde(default)]
     pub roles: BTreeSet<String>,
     /// The action: `read`, or a uid like `Drive::Action::"read"`.
@@ -76,7 +78,8 @@ pub struct BatchAnswer {
 pub struct ActionsBody {
     /// Who.
     pub principal: Ref,
-    /// Roles the principal's credentials carry.
+    /// Roles the principal's credentials carry (only from a service with
+    /// the scope `authz:check`).
     #[serde(default)]
     pub roles: BTreeSet<String>,
     /// On what.
@@ -92,6 +95,15 @@ pub struct ActionsBody {
 pub struct ActionsAnswer {
     /// Action names (`read`, or the whole uid for namespaced actions).
     pub actions: Vec<String>,
+}
+
+/// Caller-supplied roles only from a service that may vouch for them.
+fn vouched(access: &TenantAccess, roles: &BTreeSet<String>) -> Result<(), Problem> {
+    Ok(caas_authz::check_vouched_roles(
+        &access.principal,
+        access.by_admin(),
+        roles,
+    )?)
 }
 
 fn request_id(id: Option<axum::Extension<RequestId>>) -> Option<String> {
@@ -114,6 +126,7 @@ pub async fn check(
     id: Option<axum::Extension<RequestId>>,
     Json(body): Json<CheckBody>,
 ) -> Result<Json<Decision>, Problem> {
+    vouched(&access, &body.roles)?;
     let id = request_id(id);
     Ok(Json(
         state
@@ -145,6 +158,9 @@ pub async fn batch(
                 .into(),
         );
     }
+    for r in &body.requests {
+        vouched(&access, &r.roles)?;
+    }
     let requests: Vec<AuthzRequest> = body.requests.into_iter().map(Into::into).collect();
     let id = request_id(id);
     let decisions = state
@@ -168,6 +184,7 @@ pub async fn actions(
     access: TenantAccess,
     Json(body): Json<ActionsBody>,
 ) -> Result<Json<ActionsAnswer>, Problem> {
+    vouched(&access, &body.roles)?;
     let actions = state
         .authz
         .actions(

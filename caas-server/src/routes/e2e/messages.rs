@@ -1,12 +1,10 @@
 //! The mailbox: `/v1/messages…` — opaque ciphertexts to a user's devices,
 //! each kept until its recipient device acknowledges it or it expires.
 
-use std::time::Duration;
-
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use caas_core::{Error, Result};
-use caas_crypto::mailbox::{Address, MAX_TTL, StoredMessage};
+use caas_crypto::mailbox::{Address, StoredMessage};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -38,7 +36,8 @@ pub struct Outgoing {
 pub struct SendMessages {
     /// My device that sent them (it must have published keys).
     pub sender_device_id: String,
-    /// Seconds the messages wait unread (1 to 2592000; default 604800).
+    /// Seconds the messages wait unread (default 604800, 7 days; 1 to
+    /// 2592000, 30 days).
     pub ttl_seconds: Option<u64>,
     /// One ciphertext per recipient device (1 to 100): stored all or none.
     pub messages: Vec<Outgoing>,
@@ -145,13 +144,7 @@ pub async fn send(
     access: UserAccess,
     Json(body): Json<SendMessages>,
 ) -> Result<(StatusCode, Json<Sent>), Problem> {
-    let ttl = body.ttl_seconds.unwrap_or(DEFAULT_TTL);
-    if ttl == 0 || ttl > MAX_TTL.as_secs() {
-        return Err(Problem(
-            Error::invalid_input(format!("`ttl_seconds` must be 1 to {}", MAX_TTL.as_secs()))
-                .with_field("ttl_seconds"),
-        ));
-    }
+    let ttl = caas_crypto::mailbox::ttl_seconds(body.ttl_seconds.unwrap_or(DEFAULT_TTL))?;
     let to = body
         .messages
         .into_iter()
@@ -171,7 +164,7 @@ pub async fn send(
     };
     let ids = state
         .mailbox
-        .send(&access.tenant.id, &from, &to, Duration::from_secs(ttl))
+        .send(&access.tenant.id, &from, &to, ttl)
         .await?;
     Ok((StatusCode::CREATED, Json(Sent { ids })))
 }

@@ -122,7 +122,9 @@ pub(super) async fn parked(
     Ok(Ok((request, text)))
 }
 
-/// [`parked`] for a submitted form, whose CSRF token must match the cookie.
+/// [`parked`] for a submitted form, which must pass [`web::check_form`]
+/// (its origin, and its CSRF token against the browser's cookies): a 403
+/// page otherwise.
 pub(super) async fn submitted(
     state: &AppState,
     tenant: &Tenant,
@@ -131,10 +133,11 @@ pub(super) async fn submitted(
     csrf: Option<&str>,
 ) -> Result<Result<(AuthorizationRequest, &'static pages::Text), Response>, Problem> {
     Ok(match parked(state, tenant, headers, id).await? {
-        Ok((_, text)) if !web::csrf_ok(headers, csrf) => {
-            Err(pages::error(tenant, text, StatusCode::FORBIDDEN, text.csrf))
-        }
-        other => other,
+        Ok((request, text)) => match web::check_form(state, tenant, headers, csrf) {
+            Ok(()) => Ok((request, text)),
+            Err(refusal) => Err(refusal.page(tenant, text)),
+        },
+        expired => expired,
     })
 }
 

@@ -114,13 +114,8 @@ pub async fn confirm(
     Form(form): Form<LogoutForm>,
 ) -> Result<Response, Problem> {
     let text = web::text(form.params.ui_locales.as_deref(), &headers);
-    if !web::csrf_ok(&headers, form.csrf.as_deref()) {
-        return Ok(pages::error(
-            &tenant,
-            text,
-            StatusCode::FORBIDDEN,
-            text.csrf,
-        ));
+    if let Err(refusal) = web::check_form(&state, &tenant, &headers, form.csrf.as_deref()) {
+        return Ok(refusal.page(&tenant, text));
     }
     let plan = match state.oidc.check_logout(&tenant, &form.params).await {
         Ok(p) => p,

@@ -1,17 +1,20 @@
 //! What the provider's routes share: cookies (the browser login and the
-//! CSRF token, both `HttpOnly`, `SameSite=Lax`, scoped to the tenant's
-//! path, `Secure` when the issuer is https), the CSRF check, client
+//! CSRF cookie, both `HttpOnly`, `SameSite=Lax`, scoped to the tenant's
+//! path, `Secure` when the issuer is https), the CSRF check of form posts
+//! (an HMAC token bound to the browser's cookies, and `Origin`), client
 //! credentials from `Authorization: Basic` and the form, OAuth error bodies
 //! (RFC 6749 §5.2) and redirects.
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use caas_auth::oauth::ClientCredentials;
 use caas_core::{Error, ErrorKind, Tenant};
+use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
-use subtle::ConstantTimeEq;
+use sha2::Sha256;
+use zeroize::Zeroizing;
 
 use crate::pages::{self, Text};
 use crate::problem::Problem;
@@ -19,7 +22,8 @@ use crate::state::AppState;
 
 /// The browser-login cookie.
 pub const LOGIN_COOKIE: &str = "caas_login";
-/// The CSRF cookie (double submit).
+/// The CSRF cookie: a random id of the browser, which form tokens are
+/// HMACs of (see [`csrf_token`]).
 pub const CSRF_COOKIE: &str = "caas_csrf";
 /// A trusted device (skips MFA for the tenant's configured days).
 pub const TRUSTED_COOKIE: &str = "caas_trusted";
@@ -30,7 +34,7 @@ pub const FEDERATION_COOKIE: &str = "caas_federation";
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::fill(&mut bytes[..]);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// The value of cookie `name`.
@@ -69,27 +73,214 @@ pub fn set_cookie(
     HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// The CSRF token of this browser, and the cookie to set when it is new.
+/// The key the provider pages' CSRF tokens are HMACed with.
+///
+/// Derived from the master key (HMAC-SHA256 under a fixed label), so every
+/// instance of a deployment agrees on it, a restart keeps open forms valid,
+/// and the key itself tells nothing about the master key. Never printed.
+#[derive(Clone)]
+pub struct CsrfKey(Zeroizing<[u8; 32]>);
+
+impl std::fmt::Debug for CsrfKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CsrfKey([redacted])")
+    }
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+impl CsrfKey {
+    /// The CSRF key of the server whose master key is `master`.
+    pub fn derive(master: &caas_crypto::MasterKey) -> caas_core::Result<Self> {
+        let text = master.to_text();
+        let mut mac = HmacSha256::new_from_slice(text.as_bytes())
+            .map_err(|_| Error::internal("the master key cannot key HMAC"))?;
+        mac.update(b"caas-server/oidc-pages/csrf/v1");
+        let mut key = Zeroizing::new([0u8; 32]);
+        key.copy_from_slice(&mac.finalize().into_bytes());
+        Ok(CsrfKey(key))
+    }
+
+    /// The MAC over what a token binds: the tenant, the browser's CSRF
+    /// cookie and its login cookie (empty before login), each
+    /// length-prefixed so no two inputs run together.
+    fn mac(&self, tenant: &Tenant, binding: &str, login: Option<&str>) -> Option<HmacSha256> {
+        let mut mac = HmacSha256::new_from_slice(&self.0[..]).ok()?;
+        for part in [
+            tenant.id.to_string().as_str(),
+            binding,
+            login.unwrap_or_default(),
+        ] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        Some(mac)
+    }
+
+    /// The token of `binding` (base64url HMAC-SHA256).
+    fn token(&self, tenant: &Tenant, binding: &str, login: Option<&str>) -> String {
+        self.mac(tenant, binding, login)
+            .map(|m| URL_SAFE_NO_PAD.encode(m.finalize().into_bytes()))
+            .unwrap_or_default()
+    }
+
+    /// Whether `submitted` is the token of `binding` (compared in constant
+    /// time by `Mac::verify_slice`).
+    fn verify(&self, tenant: &Tenant, binding: &str, login: Option<&str>, submitted: &str) -> bool {
+        let Ok(tag) = URL_SAFE_NO_PAD.decode(submitted) else {
+            return false;
+        };
+        self.mac(tenant, binding, login)
+            .is_some_and(|m| m.verify_slice(&tag).is_ok())
+    }
+}
+
+/// The browser's CSRF cookie, when it is one this server could have set
+/// (256 random bits, base64url).
+fn binding(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, CSRF_COOKIE).filter(|c| {
+        c.len() == 43
+            && c.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
+}
+
+/// The CSRF token for this browser's forms, and the cookie to set when the
+/// browser has none yet.
+///
+/// The cookie (`caas_csrf`, `HttpOnly`) holds a random id of the browser;
+/// the form carries `HMAC(key, tenant ‖ that id ‖ the browser's login
+/// cookie)`. A cookie planted by someone else (another site of the same
+/// parent domain can set cookies) is useless without the server's key, and
+/// a token taken from one browser does not pass with another browser's
+/// cookies, nor after its login changed.
 pub fn csrf_token(
     state: &AppState,
     tenant: &Tenant,
     headers: &HeaderMap,
 ) -> (String, Option<HeaderValue>) {
-    match cookie(headers, CSRF_COOKIE).filter(|c| c.len() == 43) {
+    let login = cookie(headers, LOGIN_COOKIE);
+    let (binding, set) = match binding(headers) {
         Some(c) => (c, None),
         None => {
-            let token = random_token();
-            let set = set_cookie(state, tenant, CSRF_COOKIE, &token, None);
-            (token, Some(set))
+            let id = random_token();
+            let set = set_cookie(state, tenant, CSRF_COOKIE, &id, None);
+            (id, Some(set))
         }
+    };
+    let token = state.csrf_key.token(tenant, &binding, login.as_deref());
+    (token, set)
+}
+
+/// Why a submitted provider form was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormRefusal {
+    /// `Origin` (or, without it, `Referer`) names another site.
+    CrossOrigin,
+    /// The CSRF token is missing, forged or from another browser or login.
+    Token,
+}
+
+impl FormRefusal {
+    /// What the refusal page says.
+    pub fn message(self, text: &Text) -> &'static str {
+        match (self, text.lang) {
+            (FormRefusal::CrossOrigin, "sl") => {
+                "Obrazec je bil poslan z drugega spletnega mesta, zato ni bil sprejet. \
+                 Vrnite se v aplikacijo in začnite znova."
+            }
+            (FormRefusal::CrossOrigin, _) => {
+                "This form was sent from another site, so it was not accepted. \
+                 Go back to the application and start again."
+            }
+            (FormRefusal::Token, _) => text.csrf,
+        }
+    }
+
+    /// The 403 page of this refusal.
+    pub fn page(self, tenant: &Tenant, text: &Text) -> Response {
+        pages::error(tenant, text, StatusCode::FORBIDDEN, self.message(text))
     }
 }
 
-/// Whether the form's CSRF token matches the cookie (constant time).
-pub fn csrf_ok(headers: &HeaderMap, submitted: Option<&str>) -> bool {
-    match (cookie(headers, CSRF_COOKIE), submitted) {
-        (Some(c), Some(s)) if c.len() == 43 => c.as_bytes().ct_eq(s.as_bytes()).into(),
+/// The origin (`scheme://host[:port]`) of `url`, if it has one.
+fn origin_of(url: &str) -> Option<String> {
+    let origin = url::Url::parse(url).ok()?.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
+}
+
+/// Whether `origin` (as a browser sends it) is this server's: the origin
+/// of the tenant's issuer (the public URL), or the scheme of the issuer
+/// with the request's own `Host`.
+fn is_own_origin(state: &AppState, tenant: &Tenant, headers: &HeaderMap, origin: &str) -> bool {
+    let Some(origin) = origin_of(origin) else {
+        return false;
+    };
+    let issuer = state.oidc.issuer(tenant);
+    if origin_of(&issuer).as_deref() == Some(origin.as_str()) {
+        return true;
+    }
+    let scheme = if issuer.starts_with("https://") {
+        "https"
+    } else {
+        "http"
+    };
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|host| origin_of(&format!("{scheme}://{host}/")))
+        .is_some_and(|own| own == origin)
+}
+
+/// Checks a state-changing form POST of the provider's pages (login, MFA,
+/// guest, consent, logout).
+///
+/// 1. `Origin`, when it names an origin, must be this server's (the
+///    issuer's origin, or the issuer's scheme with the request's `Host`).
+///    `Origin: null` names none — browsers send it for this server's own
+///    forms, whose pages are `Referrer-Policy: no-referrer` — and counts as
+///    absent.
+/// 2. Without an origin, a `Referer` must be this server's too.
+/// 3. Always, the form's `csrf` token must be the HMAC of this browser's
+///    CSRF cookie and login cookie under the server's key. A POST with no
+///    `Origin` and no `Referer` (a non-browser client, or a browser that
+///    sends neither) passes on the token alone.
+pub fn check_form(
+    state: &AppState,
+    tenant: &Tenant,
+    headers: &HeaderMap,
+    submitted: Option<&str>,
+) -> Result<(), FormRefusal> {
+    let origin = headers
+        .get(header::ORIGIN)
+        .map(|v| v.to_str().unwrap_or("invalid"))
+        .filter(|v| !v.trim().eq_ignore_ascii_case("null"));
+    let claimed = match origin {
+        Some(o) => Some(o),
+        None => headers
+            .get(header::REFERER)
+            .map(|v| v.to_str().unwrap_or("invalid")),
+    };
+    if let Some(claimed) = claimed
+        && !is_own_origin(state, tenant, headers, claimed)
+    {
+        tracing::info!(tenant = %tenant.slug, "a provider form from another origin was refused");
+        return Err(FormRefusal::CrossOrigin);
+    }
+    let login = cookie(headers, LOGIN_COOKIE);
+    let ok = match (binding(headers), submitted) {
+        (Some(binding), Some(token)) => {
+            state
+                .csrf_key
+                .verify(tenant, &binding, login.as_deref(), token)
+        }
         _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        tracing::info!(tenant = %tenant.slug, "a provider form without a valid CSRF token was refused");
+        Err(FormRefusal::Token)
     }
 }
 

@@ -70,7 +70,7 @@ pub async fn list_consents(
 #[utoipa::path(post, path = "/v1/privacy/consents", operation_id = "give_privacy_consent", tag = "privacy",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), SubjectParam),
-    request_body(content = Object, description = "`{purpose, notice_version, language?, method?, controller?, jurisdiction?, consent_type?: explicit|expressed, valid_days?}`"),
+    request_body(content = Object, description = "`{purpose, notice_version, language?, method?, controller?, jurisdiction?, consent_type?: explicit|expressed, valid_days? (1 to 3650)}`"),
     responses(
         (status = 201, description = "The consent record", body = Object),
         (status = 400, description = "Invalid consent", body = ProblemDetails, content_type = "application/problem+json"),

@@ -3,9 +3,10 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use caas_core::Timestamp;
 use caas_privacy::{
-    Breach, BreachUpdate, LegalHold, NewBreach, NewHold, ProcessingExport, ProcessingRecords,
-    RetentionPolicy,
+    Breach, BreachUpdate, HoldRequest, HoldScopeKind, LegalHold, NewBreach, NewHold,
+    ProcessingExport, ProcessingRecords, RetentionPolicy,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -66,24 +67,75 @@ pub async fn list_holds(
     Ok(Json(state.privacy.holds(&admin.0.tenant.id).await?))
 }
 
+/// A legal hold to place: exactly one of `subject`, `category` and
+/// `"tenant_wide": true` (a hold that names none of them is refused, never
+/// read as tenant-wide). Unknown fields are refused.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceHoldBody {
+    /// Optional: `subject`, `category` or `tenant`; when given it must agree
+    /// with the field named.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "subject")]
+    pub scope: Option<HoldScopeKind>,
+    /// Hold everything about this subject.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// Hold this data category (as the sources name it) for every subject.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// `true` to hold everything in the tenant; required for a tenant-wide hold.
+    #[serde(default)]
+    pub tenant_wide: bool,
+    /// Why (1 to 1,000 characters).
+    pub reason: String,
+    /// The case or matter reference (1 to 200 characters).
+    pub case_reference: String,
+    /// In force from (RFC 3339; default now).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub starts_at: Option<Timestamp>,
+    /// In force until (RFC 3339, year at most 9999): after `starts_at` and
+    /// after now. None: until released.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub ends_at: Option<Timestamp>,
+}
+
+impl From<PlaceHoldBody> for HoldRequest {
+    fn from(b: PlaceHoldBody) -> Self {
+        HoldRequest {
+            scope: b.scope,
+            subject: b.subject,
+            category: b.category,
+            tenant_wide: b.tenant_wide,
+            reason: b.reason,
+            case_reference: b.case_reference,
+            starts_at: b.starts_at,
+            ends_at: b.ends_at,
+        }
+    }
+}
+
 /// Place a legal hold on a subject, a data category or the whole tenant.
 #[utoipa::path(post, path = "/v1/privacy/legal-holds", operation_id = "place_legal_hold", tag = "privacy",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    request_body(content = Object, description = "`{scope: subject|category|tenant, subject?, category?, reason, case_reference, starts_at?, ends_at?}`"),
+    request_body = PlaceHoldBody,
     responses(
         (status = 201, description = "The hold", body = Object),
-        (status = 400, description = "Invalid hold", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid hold: an unknown field, no scope or more than one, or dates out of range (`field` names the culprit)", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn place_hold(
     State(state): State<AppState>,
     admin: TenantAdmin,
-    Json(body): Json<NewHold>,
+    Json(body): Json<PlaceHoldBody>,
 ) -> Result<(StatusCode, Json<LegalHold>), Problem> {
     let a = &admin.0;
+    let hold = NewHold::try_from(HoldRequest::from(body))?;
     let hold = state
         .privacy
-        .place_hold(&a.tenant.id, body, actor(a))
+        .place_hold(&a.tenant.id, hold, actor(a))
         .await?;
     Ok((StatusCode::CREATED, Json(hold)))
 }

@@ -132,7 +132,7 @@ pub struct NoteBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExtendBody {
-    /// 1 or 2.
+    /// Months: 1 or 2 (at most 2, GDPR Art. 12(3)).
     pub months: u32,
     /// Why (told to the subject).
     pub reason: String,

@@ -5,6 +5,7 @@ pub(crate) mod harness;
 
 mod auth;
 mod authz;
+mod bounds;
 mod docs;
 mod e2e;
 mod games;

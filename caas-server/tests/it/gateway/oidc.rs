@@ -258,7 +258,32 @@ async fn the_provider_over_http(stack: Stack) {
             .unwrap()
             .contains("/oauth2/consent?request=")
     );
+    let consent_page = gw.url(r.headers()["location"].to_str().unwrap());
     let jar = format!("{jar}; {}", cookie_pairs(&set_cookies(&r)));
+    // The login page's token was bound to the browser before it logged in:
+    // the consent form takes the consent page's own.
+    let stale = b
+        .post(gw.url(&format!("/t/{}/oauth2/consent", s.slug)))
+        .header("cookie", &jar)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("request", request.as_str()),
+            ("decision", "allow"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 403);
+    let html = b
+        .get(&consent_page)
+        .header("cookie", &jar)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = field(&html, "csrf");
     let r = b
         .post(gw.url(&format!("/t/{}/oauth2/consent", s.slug)))
         .header("cookie", &jar)
@@ -501,7 +526,143 @@ async fn identity_providers_are_managed_by_tenant_admins(stack: Stack) {
     gw.stop().await;
 }
 
+/// A fresh browser's login page: its form token, parked request and the
+/// cookie jar the page set.
+async fn login_form(gw: &Gateway, s: &Setup) -> (String, String, String) {
+    let b = browser();
+    let r = b.get(authorize_url(gw, s, "")).send().await.unwrap();
+    let r = b
+        .get(gw.url(r.headers()["location"].to_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    let jar = cookie_pairs(&set_cookies(&r));
+    let html = r.text().await.unwrap();
+    (field(&html, "csrf"), field(&html, "request"), jar)
+}
+
+/// The provider's form tokens are HMACs bound to the browser (its CSRF
+/// cookie and its login), not a value the cookie merely repeats; and a form
+/// posted from another origin is refused whatever its token.
+async fn provider_forms_refuse_forged_and_cross_site_posts(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, |_| {}).await else {
+        return;
+    };
+    let s = setup(&gw, json!({})).await;
+    let b = browser();
+    let login_url = gw.url(&format!("/t/{}/oauth2/login", s.slug));
+    let post = |jar: String, csrf: String, request: String, extra: Vec<(&'static str, String)>| {
+        let mut req = b.post(&login_url).header("cookie", jar);
+        for (k, v) in extra {
+            req = req.header(k, v);
+        }
+        req.form(&[
+            ("csrf", csrf),
+            ("request", request),
+            ("login", "boss@example.com".to_owned()),
+            ("password", PASSWORD.to_owned()),
+        ])
+        .send()
+    };
+    let logged_in = |r: &reqwest::Response| {
+        set_cookies(r)
+            .iter()
+            .any(|c| c.starts_with("caas_login=") && !c.contains("Max-Age=0"))
+    };
+    let (csrf, request, jar) = login_form(&gw, &s).await;
+    assert!(jar.starts_with("caas_csrf="), "{jar}");
+
+    // A double-submit forgery: the same made-up value in cookie and field.
+    let forged = "A".repeat(43);
+    let r = post(
+        format!("caas_csrf={forged}"),
+        forged.clone(),
+        request.clone(),
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(!logged_in(&r));
+    // The cookie's value itself is not the token either.
+    let cookie_value = jar.trim_start_matches("caas_csrf=").to_owned();
+    let r = post(jar.clone(), cookie_value, request.clone(), vec![])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // A token from another browser does not pass with this one's cookie.
+    let (other_csrf, _, other_jar) = login_form(&gw, &s).await;
+    assert_ne!(other_jar, jar);
+    let r = post(jar.clone(), other_csrf.clone(), request.clone(), vec![])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = post(other_jar.clone(), csrf.clone(), request.clone(), vec![])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(!logged_in(&r));
+
+    // Another origin, or (without Origin) another site's Referer: refused
+    // with the right token, and the page says why.
+    for (name, value) in [
+        ("origin", "https://evil.example".to_owned()),
+        // This host on another port or scheme is another origin.
+        ("origin", "http://127.0.0.1:1".to_owned()),
+        ("origin", gw.url("").replace("http://", "https://")),
+        ("referer", "https://evil.example/phish".to_owned()),
+    ] {
+        let r = post(
+            jar.clone(),
+            csrf.clone(),
+            request.clone(),
+            vec![(name, value.clone())],
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 403, "{name}: {value}");
+        assert!(!logged_in(&r));
+        let html = r.text().await.unwrap();
+        assert!(html.contains("another site"), "{html}");
+    }
+    // The logout form checks the origin too.
+    let r = b
+        .post(gw.url(&format!("/t/{}/oauth2/logout", s.slug)))
+        .header("cookie", &jar)
+        .header("origin", "https://evil.example")
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    // This server's own origin (and `Origin: null`, which browsers send
+    // under `Referrer-Policy: no-referrer`) with the right token: in.
+    let own = gw.url("/").trim_end_matches('/').to_owned();
+    let r = post(
+        jar.clone(),
+        csrf.clone(),
+        request.clone(),
+        vec![
+            ("origin", own.clone()),
+            ("referer", format!("{own}/t/{}/oauth2/login", s.slug)),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(logged_in(&r));
+    let (csrf2, request2, jar2) = login_form(&gw, &s).await;
+    let r = post(jar2, csrf2, request2, vec![("origin", "null".to_owned())])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(logged_in(&r));
+    gw.stop().await;
+}
+
 on_both_stacks!(
     the_provider_over_http,
-    identity_providers_are_managed_by_tenant_admins
+    identity_providers_are_managed_by_tenant_admins,
+    provider_forms_refuse_forged_and_cross_site_posts
 );

@@ -733,7 +733,113 @@ async fn holds_breaches_and_processing_over_http(stack: Stack) {
     gw.stop().await;
 }
 
+/// A legal hold names its scope: unknown (misspelled) fields are refused
+/// and create nothing, a hold that names nothing is not tenant-wide, and a
+/// tenant-wide hold says so with `"tenant_wide": true`.
+async fn legal_holds_must_name_their_scope(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, |_| {}).await else {
+        return;
+    };
+    let slug = gw.tenant(json!({})).await;
+    let admin = |m: Method, p: &str| gw.in_tenant(&slug, m, p);
+    let place = |body: Value| {
+        admin(Method::POST, "/v1/privacy/legal-holds")
+            .json(&body)
+            .go()
+    };
+    let held = || async {
+        ok(
+            admin(Method::GET, "/v1/privacy/legal-holds").go().await,
+            200,
+        )
+        .await
+    };
+    // A misspelled subject, with or without `scope`: 400, nothing held.
+    for body in [
+        json!({ "subjct": "ana", "reason": "dispute", "case_reference": "C-1" }),
+        json!({ "scope": "tenant", "subjct": "ana", "reason": "dispute", "case_reference": "C-1" }),
+        json!({ "subject": "ana", "reason": "dispute", "case_reference": "C-1", "ends": "2099-01-01T00:00:00Z" }),
+    ] {
+        let e = ok(place(body.clone()).await, 400).await;
+        assert!(
+            e["detail"].as_str().unwrap().contains("unknown field"),
+            "{body}: {e}"
+        );
+        assert_eq!(held().await, json!([]), "{body}");
+    }
+    // Naming no scope at all names the field to set.
+    let e = ok(
+        place(json!({ "reason": "dispute", "case_reference": "C-1" })).await,
+        400,
+    )
+    .await;
+    assert_eq!(e["field"], "subject", "{e}");
+    let e = ok(
+        place(json!({ "scope": "tenant", "reason": "dispute", "case_reference": "C-1" })).await,
+        400,
+    )
+    .await;
+    assert_eq!(e["field"], "tenant_wide", "{e}");
+    let e = ok(
+        place(json!({ "subject": "ana", "tenant_wide": true, "reason": "dispute", "case_reference": "C-1" })).await,
+        400,
+    )
+    .await;
+    assert_eq!(e["field"], "tenant_wide", "{e}");
+    // Dates: the end after now, years at most 9999.
+    let e = ok(
+        place(
+            json!({ "subject": "ana", "reason": "dispute", "case_reference": "C-1",
+                      "starts_at": "2000-01-01T00:00:00Z", "ends_at": "2001-01-01T00:00:00Z" }),
+        )
+        .await,
+        400,
+    )
+    .await;
+    assert_eq!(e["field"], "ends_at", "{e}");
+    let e = ok(
+        place(
+            json!({ "subject": "ana", "reason": "dispute", "case_reference": "C-1",
+                      "ends_at": "10000-01-01T00:00:00Z" }),
+        )
+        .await,
+        400,
+    )
+    .await;
+    assert_eq!(e["field"], "ends_at", "{e}");
+    assert_eq!(held().await, json!([]));
+    // Explicitly tenant-wide, and a subject hold without `scope`.
+    let h = ok(
+        place(json!({ "tenant_wide": true, "reason": "litigation", "case_reference": "C-2" }))
+            .await,
+        201,
+    )
+    .await;
+    assert_eq!(h["scope"], "tenant");
+    let h = ok(
+        place(
+            json!({ "subject": "ana", "reason": "dispute", "case_reference": "C-3",
+                      "ends_at": "2999-01-01T00:00:00Z" }),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(
+        (&h["scope"], &h["subject"]),
+        (&json!("subject"), &json!("ana"))
+    );
+    assert_eq!(held().await.as_array().unwrap().len(), 2);
+    // The documented body says so.
+    let doc = ok(gw.anon(Method::GET, "/openapi.json").go().await, 200).await;
+    let schema = &doc["components"]["schemas"]["PlaceHoldBody"];
+    assert!(schema["properties"]["tenant_wide"].is_object(), "{schema}");
+    assert_eq!(schema["additionalProperties"], false, "{schema}");
+    gw.stop().await;
+}
+
 on_both_stacks!(
     export_and_erasure_reach_every_crate,
-    holds_breaches_and_processing_over_http
+    holds_breaches_and_processing_over_http,
+    legal_holds_must_name_their_scope
 );
