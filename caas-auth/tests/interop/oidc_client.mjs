@@ -100,7 +100,7 @@ let [, web] = await api('POST', '/v1/oauth/clients', {
 check(web && web.client_secret, 'web client registered', web);
 let [, machine] = await api('POST', '/v1/oauth/clients', {
   name: 'Interop service', client_type: 'confidential',
-  grant_types: ['client_credentials'], scopes: ['api:read', 'api:write'], audiences: ['https://api.example.com'],
+  grant_types: ['client_credentials'], scopes: ['api:read', 'api:write', 'tokens:introspect'], audiences: ['https://api.example.com'],
 }, admin);
 check(machine && machine.client_secret, 'service client registered', machine);
 
@@ -174,7 +174,12 @@ const cc = await client.clientCredentialsGrant(machineConfig, { scope: 'api:read
 check(cc.access_token && cc.scope === 'api:read' && !cc.refresh_token, 'client credentials', cc);
 console.log('ok: client credentials');
 
-// ---- introspection (by the service client) ----
+// ---- introspection (by the service client, a resource server holding tokens:introspect) ----
+// The web client may introspect its own tokens but not the service's.
+const foreign = await client.tokenIntrospection(config, cc.access_token);
+check(foreign.active === false, "a client without tokens:introspect sees another client's token as inactive", foreign);
+const own = await client.tokenIntrospection(config, tokens3.access_token);
+check(own.active === true && own.client_id === web.id, 'a client introspects its own token', own);
 const active = await client.tokenIntrospection(machineConfig, tokens3.access_token);
 check(active.active === true && active.sub === idClaims.sub && active.client_id === web.id, 'introspection of an access token', active);
 const ccInfo = await client.tokenIntrospection(machineConfig, cc.access_token);

@@ -54,8 +54,17 @@ pub(crate) fn free_port() -> u16 {
         .port()
 }
 
+/// The binary under test: the one cargo built for this test run, or the one
+/// `CAAS_SERVER_BIN` names (CI points it at the release build to run the
+/// attack reproductions against what ships).
+pub(crate) fn binary() -> std::path::PathBuf {
+    std::env::var_os("CAAS_SERVER_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_caas-server").into())
+}
+
 pub(crate) fn command(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_caas-server"));
+    let mut cmd = Command::new(binary());
     cmd.args(args).current_dir(dir);
     for var in SERVER_VARS {
         cmd.env_remove(var);

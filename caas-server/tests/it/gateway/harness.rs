@@ -31,6 +31,9 @@ pub(crate) struct Gateway {
     pub(crate) provisioning_fails: Arc<AtomicBool>,
     /// The server's database, to look behind the API.
     pub(crate) db: caas_core::Db,
+    /// The server's services, to set up what the API refuses to make
+    /// (e.g. a credential made before a fix).
+    pub(crate) state: caas_server::Services,
 }
 
 fn unique(prefix: &str) -> String {
@@ -96,6 +99,7 @@ impl Gateway {
             .provisioners
             .clone()
             .with(Arc::new(Switchable(provisioning_fails.clone())));
+        let services = server.state_mut().clone();
         let addr = server.local_addr();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async move {
@@ -109,6 +113,7 @@ impl Gateway {
             config,
             provisioning_fails,
             db,
+            state: services,
         }
     }
 

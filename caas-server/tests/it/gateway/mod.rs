@@ -11,6 +11,7 @@ mod e2e;
 mod games;
 mod http;
 mod limits;
+mod matrix;
 mod oidc;
 mod privacy;
 mod tenants;
