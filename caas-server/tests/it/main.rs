@@ -9,6 +9,7 @@
 )]
 
 mod admin_key;
+mod attacks;
 mod cli;
 mod config;
 mod gateway;
