@@ -6,18 +6,15 @@
 //! `CAAS_SERVER_BIN` names (CI points it at `target/release/caas-server` to
 //! run these against what ships).
 
-use reqwest::redirect::Policy;
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 use sqlx::{Connection, Executor, PgConnection};
 
 use crate::gateway::harness::{ADMIN_KEY, Go, slug};
+use crate::oauth_flow::{Flow, REDIRECT};
 use crate::{MASTER_KEY, Server, client};
 
 const PASSWORD: &str = "kamen-skarje-papir-1";
-const REDIRECT: &str = "https://app.example.com/cb";
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 /// A tenant with guests allowed, on `server`, and its admin's token.
 struct Tenant<'a> {
@@ -239,121 +236,6 @@ async fn no_key_beyond_the_owner_rights(server: &Server) {
     );
 }
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .unwrap()
-}
-
-fn field(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} field in {html}"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
-/// The `name=value` pairs of a response's cookies.
-fn cookies(r: &Response) -> String {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-fn escape(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-/// The browser-less authorization-code flow (PKCE) for `who`, asking for
-/// `scope`: the token endpoint's answer.
-async fn authorization_code(t: &Tenant<'_>, client: &Value, who: &str, scope: &str) -> Value {
-    let (s, b) = (t.server, browser());
-    let slug = &t.slug;
-    let id = client["id"].as_str().unwrap();
-    let authorize = s.url(&format!(
-        "/t/{slug}/oauth2/authorize?response_type=code&client_id={id}&redirect_uri={}&scope={}&state=st&nonce=n&code_challenge={CHALLENGE}&code_challenge_method=S256",
-        escape(REDIRECT),
-        escape(scope)
-    ));
-    let r = b.get(authorize).send().await.unwrap();
-    assert_eq!(r.status(), 303, "authorize");
-    let page = b
-        .get(s.url(r.headers()["location"].to_str().unwrap()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), 200, "login page");
-    let mut jar = cookies(&page);
-    let html = page.text().await.unwrap();
-    let request = field(&html, "request");
-    let r = b
-        .post(s.url(&format!("/t/{slug}/oauth2/login")))
-        .header("cookie", &jar)
-        .form(&[
-            ("csrf", field(&html, "csrf")),
-            ("request", request.clone()),
-            ("login", who.to_owned()),
-            ("password", PASSWORD.to_owned()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "login");
-    let location = r.headers()["location"].to_str().unwrap().to_owned();
-    assert!(
-        location.contains("/oauth2/consent"),
-        "no consent: {location}"
-    );
-    jar = format!("{jar}; {}", cookies(&r));
-    let html = b
-        .get(s.url(&location))
-        .header("cookie", &jar)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = b
-        .post(s.url(&format!("/t/{slug}/oauth2/consent")))
-        .header("cookie", &jar)
-        .form(&[
-            ("csrf", field(&html, "csrf")),
-            ("request", request),
-            ("decision", "allow".to_owned()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "consent");
-    let back = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
-    let code = back
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_else(|| panic!("no code in {back}"));
-    let r = b
-        .post(s.url(&format!("/t/{slug}/oauth2/token")))
-        .basic_auth(id, client["client_secret"].as_str())
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "token endpoint");
-    r.json().await.unwrap()
-}
-
 /// Attack 3: an ordinary user authorizes a client for `authz:write` and uses the
 /// token to make herself an admin.
 async fn no_oauth_self_admin(server: &Server) {
@@ -368,7 +250,14 @@ async fn no_oauth_self_admin(server: &Server) {
         .await;
     let app = expect(r, 201, "register client").await;
     let attack = "OAuth token with authz:write → self-admin";
-    let token = authorization_code(&t, &app, "ana@example.com", "openid authz:write").await;
+    let flow = Flow {
+        base: server.url(""),
+        slug: &t.slug,
+        client: &app,
+        login: "ana@example.com",
+        password: PASSWORD,
+    };
+    let token = flow.token("openid authz:write").await;
     let scope = token["scope"].as_str().unwrap_or_default();
     assert!(
         !scope.split(' ').any(|s| s == "authz:write"),

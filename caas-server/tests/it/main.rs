@@ -13,6 +13,7 @@ mod attacks;
 mod cli;
 mod config;
 mod gateway;
+mod oauth_flow;
 mod operator;
 mod rate_limit;
 mod readiness;

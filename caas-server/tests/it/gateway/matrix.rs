@@ -18,15 +18,13 @@ use std::fmt;
 use caas_auth::api_keys::ApiKeyInput;
 use caas_core::rights::PLATFORM_SCOPES;
 use reqwest::Method;
-use reqwest::redirect::Policy;
 use serde_json::{Value, json};
+
+use crate::oauth_flow::{Flow, REDIRECT, browser};
 
 use super::harness::{Gateway, Go, Stack, on_both_stacks, slug};
 
 const PASSWORD: &str = "kamen-skarje-papir-1";
-const REDIRECT: &str = "https://app.example.com/cb";
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 /// An id nothing has.
 const NOBODY: &str = "0190f5a0-0000-7000-8000-000000000000";
 
@@ -305,108 +303,6 @@ async fn post_as(gw: &Gateway, slug: &str, bearer: &str, path: &str, body: Value
     v
 }
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn cookies(r: &reqwest::Response) -> String {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-fn field(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap() + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
-/// An access token `who` delegates to the client through the provider's
-/// login and consent pages, asking for `scope`.
-async fn delegated(gw: &Gateway, slug: &str, client: &Value, who: &str, scope: &str) -> Value {
-    let b = browser();
-    let id = client["id"].as_str().unwrap();
-    let scope: String = url::form_urlencoded::byte_serialize(scope.as_bytes()).collect();
-    let redirect: String = url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect();
-    let authorize = gw.url(&format!(
-        "/t/{slug}/oauth2/authorize?response_type=code&client_id={id}&redirect_uri={redirect}&scope={scope}&state=st&nonce=n&code_challenge={CHALLENGE}&code_challenge_method=S256"
-    ));
-    let r = b.get(authorize).send().await.unwrap();
-    let page = b
-        .get(gw.url(r.headers()["location"].to_str().unwrap()))
-        .send()
-        .await
-        .unwrap();
-    let mut jar = cookies(&page);
-    let html = page.text().await.unwrap();
-    let request = field(&html, "request");
-    let mut r = b
-        .post(gw.url(&format!("/t/{slug}/oauth2/login")))
-        .header("cookie", &jar)
-        .form(&[
-            ("csrf", field(&html, "csrf")),
-            ("request", request.clone()),
-            ("login", who.to_owned()),
-            ("password", PASSWORD.to_owned()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "login page");
-    let mut location = r.headers()["location"].to_str().unwrap().to_owned();
-    if location.contains("/oauth2/consent") {
-        jar = format!("{jar}; {}", cookies(&r));
-        let html = b
-            .get(gw.url(&location))
-            .header("cookie", &jar)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        r = b
-            .post(gw.url(&format!("/t/{slug}/oauth2/consent")))
-            .header("cookie", &jar)
-            .form(&[
-                ("csrf", field(&html, "csrf")),
-                ("request", request),
-                ("decision", "allow".to_owned()),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303, "consent page");
-        location = r.headers()["location"].to_str().unwrap().to_owned();
-    }
-    let back = url::Url::parse(&location).unwrap();
-    let code = back
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_else(|| panic!("no code in {location}"));
-    let r = b
-        .post(gw.url(&format!("/t/{slug}/oauth2/token")))
-        .basic_auth(id, client["client_secret"].as_str())
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "token endpoint");
-    r.json().await.unwrap()
-}
-
 async fn callers(gw: &Gateway) -> Callers {
     let guests = json!({ "extensions": { "auth": { "allow_guests": true } } });
     let slug = tenant_with_admin(gw, guests).await;
@@ -525,7 +421,14 @@ async fn callers(gw: &Gateway) -> Callers {
                 "grant_types": ["authorization_code"], "scopes": scopes, "audiences": ["caas"] }),
     )
     .await;
-    let token = delegated(gw, &slug, &app, "ana@example.com", &all.join(" ")).await;
+    let flow = Flow {
+        base: gw.url(""),
+        slug: &slug,
+        client: &app,
+        login: "ana@example.com",
+        password: PASSWORD,
+    };
+    let token = flow.token(&all.join(" ")).await;
     assert_eq!(
         token["scope"], "openid",
         "a token for a user carries no right the user lacks: {token}"

@@ -6,15 +6,13 @@
 //! library is `.ci/interop` (npm openid-client).
 
 use reqwest::Method;
-use reqwest::redirect::Policy;
 use serde_json::{Value, json};
+
+use crate::oauth_flow::{CHALLENGE, REDIRECT, VERIFIER, browser, field};
 
 use super::harness::{Gateway, Go, Stack, on_both_stacks, slug};
 
 const PASSWORD: &str = "kamen-skarje-papir-1";
-const REDIRECT: &str = "https://app.example.com/cb";
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 struct Setup {
     slug: String,
@@ -63,13 +61,6 @@ async fn setup(gw: &Gateway, settings: Value) -> Setup {
     }
 }
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
 fn authorize_url(gw: &Gateway, s: &Setup, extra: &str) -> String {
     gw.url(&format!(
         "/t/{}/oauth2/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid%20email&state=st&nonce=n&code_challenge={CHALLENGE}&code_challenge_method=S256{extra}",
@@ -81,12 +72,6 @@ fn authorize_url(gw: &Gateway, s: &Setup, extra: &str) -> String {
 
 fn url_escape(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-fn field(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap() + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
 }
 
 fn set_cookies(r: &reqwest::Response) -> Vec<String> {
