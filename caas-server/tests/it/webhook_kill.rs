@@ -17,6 +17,8 @@ async fn sigkill_between_attempts_loses_no_delivery() {
          allow_private_targets = true\n\
          backoff = \"1500ms\"\n\
          max_backoff = \"1500ms\"\n\
+         timeout = \"1s\"\n\
+         lease = \"2s\"\n\
          poll_interval = \"100ms\"\n"
     );
     std::fs::write(dir.path().join("caas.toml"), config).unwrap();
@@ -48,6 +50,19 @@ async fn sigkill_between_attempts_loses_no_delivery() {
     assert_eq!(r.status(), 202);
     crate::gateway::webhooks::until("the first (failing) attempt", async || {
         !receiver.received().is_empty()
+    })
+    .await;
+    // Killed only once the failure is recorded (the delivery waits for its
+    // backoff), so the kill lands between two attempts: a kill during the
+    // attempt would leave it to its lease, which the short lease also covers.
+    crate::gateway::webhooks::until("the failure to be recorded", async || {
+        let page: Value = c
+            .get(server.url(&format!("/v1/webhooks/{hook}/deliveries")))
+            .bearer_auth(ADMIN_KEY)
+            .header("x-tenant-id", &tenant)
+            .value()
+            .await;
+        page["items"][0]["state"] == "pending" && page["items"][0]["attempts"] == 1
     })
     .await;
 
