@@ -26,6 +26,7 @@ static NOTES: Migrations = Migrations {
             "CREATE TABLE notes (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, body TEXT NOT NULL);
               SELECT caas_enable_tenant_rls('notes');",
     }],
+    retired: &[],
 };
 
 #[tokio::main]

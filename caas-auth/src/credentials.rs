@@ -262,6 +262,26 @@ impl Auth {
             .await
     }
 
+    /// Registers an OAuth client; answers it and, for a confidential
+    /// client, its secret (shown once). Announces `oauth_client.created`.
+    pub async fn create_oauth_client(
+        &self,
+        tenant: &Tenant,
+        settings: &crate::oauth::ClientSettings,
+    ) -> Result<(crate::oauth::OAuthClient, Option<SecretString>)> {
+        let (client, secret) = self.parts().clients.create(&tenant.id, settings).await?;
+        self.announce(
+            tenant,
+            "oauth_client.created",
+            serde_json::json!({
+                "client_id": client.id, "client_type": settings.client_type,
+                "grant_types": settings.grant_types,
+            }),
+        )
+        .await;
+        Ok((client, secret))
+    }
+
     /// Deletes the OAuth client `id`: its refresh families die with it (a
     /// refresh needs the client's authentication) and its client-credentials
     /// tokens are revoked at once.

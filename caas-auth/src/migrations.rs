@@ -56,6 +56,11 @@ pub static MIGRATIONS: Migrations = Migrations {
             description: "user skeletons and normalized keys",
             sql: include_str!("../migrations/sqlite/30010_user_skeletons.sql"),
         },
+        Migration {
+            version: 30_011,
+            description: "admin key",
+            sql: include_str!("../migrations/sqlite/30011_admin_keys.sql"),
+        },
     ],
     postgres: &[
         Migration {
@@ -108,5 +113,11 @@ pub static MIGRATIONS: Migrations = Migrations {
             description: "user skeletons and normalized keys (trigger)",
             sql: include_str!("../migrations/postgres/30010_user_skeletons.sql"),
         },
+        Migration {
+            version: 30_011,
+            description: "admin key (platform table, no RLS)",
+            sql: include_str!("../migrations/postgres/30011_admin_keys.sql"),
+        },
     ],
+    retired: &[],
 };

@@ -16,7 +16,12 @@ pub(crate) fn token(prefix: &str) -> String {
 
 /// The SHA-256 of `secret` in hex: what is stored, never the secret.
 pub(crate) fn digest(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
+    hex::encode(digest_bytes(secret))
+}
+
+/// The SHA-256 of `secret` as bytes (for tables that store it raw).
+pub(crate) fn digest_bytes(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
 }
 
 /// Whether `presented` hashes to `stored`, in constant time; `None` (an

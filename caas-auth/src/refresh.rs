@@ -376,15 +376,14 @@ impl RefreshTokens {
             .end(tenant, session, EndReason::RefreshReuse)
             .await?;
         tracing::warn!(tenant = %tenant, user, session = %session, "a rotated refresh token was presented again");
-        let event = Envelope::new(
+        Envelope::new(
             self.clock.as_ref(),
             *tenant,
             "auth.refresh_token_reused",
             serde_json::json!({ "user_id": user, "session_id": session, "family_id": family }),
-        );
-        if let Err(e) = event.publish(self.events.as_ref()).await {
-            tracing::warn!(error = %e, "cannot announce a refresh-token reuse");
-        }
+        )
+        .publish_or_log(self.events.as_ref())
+        .await;
         Ok(())
     }
 

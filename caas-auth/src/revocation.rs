@@ -183,17 +183,27 @@ impl Revocations {
             self.kv.delete(&key(tenant, WARM)?).await.map_err(|_| e)?;
             tracing::warn!("a revocation is stored but not cached: the cache will be re-read");
         }
-        let event = Envelope::new(
-            self.clock.as_ref(),
-            *tenant,
+        // The revocation itself is stored and effective either way.
+        self.announce(
+            tenant,
             "auth.revoked",
             serde_json::json!({ "kind": kind, "id": id }),
-        );
-        if let Err(e) = event.publish(self.events.as_ref()).await {
-            // The revocation itself is stored and effective.
-            tracing::warn!(error = %e, "cannot announce a revocation");
-        }
+        )
+        .await;
         Ok(())
+    }
+
+    /// Publishes a tenant event on the bus revocations travel on (best
+    /// effort: the change it reports is committed).
+    pub(crate) async fn announce(
+        &self,
+        tenant: &TenantId,
+        event_type: &str,
+        data: serde_json::Value,
+    ) {
+        Envelope::new(self.clock.as_ref(), *tenant, event_type, data)
+            .publish_or_log(self.events.as_ref())
+            .await;
     }
 
     /// Puts `entry` in the cache until it expires, unless the cache already

@@ -27,7 +27,7 @@ use crate::sessions::{EndReason, Fingerprint, NewSession, Session, SessionStore}
 use crate::settings::AuthSettings;
 use crate::tickets::Tickets;
 use crate::tokens::{TokenRequest, TokenService};
-use crate::users::{NewUser, User, UserStatus, UserStore};
+use crate::users::{User, UserStatus, UserStore};
 
 /// Access token, refresh token and their session.
 #[derive(Debug, Clone, Serialize)]
@@ -206,73 +206,6 @@ impl Auth {
         &self.parts
     }
 
-    /// Creates a user with an optional password (checked by the policy).
-    pub async fn create_user(
-        &self,
-        tenant: &Tenant,
-        user: &NewUser,
-        password: Option<&SecretString>,
-    ) -> Result<User> {
-        let hash = match password {
-            Some(p) => {
-                let ids: Vec<&str> = [user.email.as_deref(), user.username.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                self.parts.policy.check(p.expose(), &ids)?;
-                Some(self.parts.hasher.hash(p.expose())?)
-            }
-            None => None,
-        };
-        self.parts
-            .users
-            .create(&tenant.id, user, hash.as_deref())
-            .await
-    }
-
-    /// Self sign-up, when the tenant allows it (403 otherwise).
-    pub async fn register(
-        &self,
-        tenant: &Tenant,
-        user: &NewUser,
-        password: &SecretString,
-    ) -> Result<User> {
-        if !AuthSettings::of(&tenant.settings)?.allow_registration {
-            return Err(Error::forbidden("this tenant does not allow sign-up")
-                .with_code("registration_closed"));
-        }
-        self.create_user(tenant, user, Some(password)).await
-    }
-
-    /// Sets a user's password (checked by the policy); ends every session of the user.
-    pub async fn set_password(
-        &self,
-        tenant: &Tenant,
-        user: &User,
-        password: &SecretString,
-    ) -> Result<()> {
-        let ids: Vec<&str> = [user.email.as_deref(), user.username.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
-        self.parts.policy.check(password.expose(), &ids)?;
-        let hash = self.parts.hasher.hash(password.expose())?;
-        self.parts
-            .users
-            .set_password_hash(&tenant.id, user.id, Some(&hash))
-            .await?;
-        self.parts
-            .sessions
-            .end_all(
-                &tenant.id,
-                &user.id.to_string(),
-                None,
-                EndReason::Terminated,
-            )
-            .await?;
-        Ok(())
-    }
-
     /// A password login: tokens, or an MFA challenge.
     pub async fn login(&self, tenant: &Tenant, login: &Login) -> Result<LoginOutcome> {
         match self.sign_in(tenant, login).await? {
@@ -324,6 +257,24 @@ impl Auth {
                 if let Err(audit) = self.audit(tenant, event).await {
                     tracing::error!(error = %audit, "cannot audit a failed login");
                 }
+                // The event names the account when the login matched one
+                // (the tenant's administrators may know its users), never
+                // the login name or the password.
+                let user = match self
+                    .parts
+                    .users
+                    .find_by_login(&tenant.id, &login.login)
+                    .await
+                {
+                    Ok(found) => found.map(|c| c.user.id),
+                    Err(_) => None,
+                };
+                self.announce(
+                    tenant,
+                    "auth.login_failed",
+                    serde_json::json!({ "reason": e.code(), "user_id": user }),
+                )
+                .await;
                 Err(e)
             }
         }

@@ -249,6 +249,17 @@ impl Prepared {
     }
 }
 
+/// The payload of `grant.created` and `grant.revoked`: ids only.
+fn grant_event(entry: &AccessEntry, grantee: &TenantId) -> Value {
+    serde_json::json!({
+        "grant_id": entry.id,
+        "grantee_tenant": grantee,
+        "principal": entry.principal.to_string(),
+        "role": entry.role,
+        "resource": entry.resource.to_string(),
+    })
+}
+
 fn lock_error() -> Error {
     Error::internal("authorization cache lock poisoned")
 }
@@ -950,7 +961,22 @@ impl Engine {
             .add_parent(tenant, principal, &EntityRef::role(role))
             .await?;
         self.changed(tenant, false, vec![principal.clone()]).await;
+        self.announce(
+            tenant,
+            "role.granted",
+            serde_json::json!({ "role": role, "principal": principal.to_string() }),
+        )
+        .await;
         Ok(())
+    }
+
+    /// Publishes a tenant event for integrators (webhooks); best effort.
+    async fn announce(&self, tenant: &TenantId, event_type: &str, data: Value) {
+        if let Some(bus) = &self.0.events {
+            caas_core::Envelope::new(self.0.clock.as_ref(), *tenant, event_type, data)
+                .publish_or_log(bus.as_ref())
+                .await;
+        }
     }
 
     /// Removes `role` from `principal`; 404 when it did not hold it.
@@ -971,6 +997,12 @@ impl Engine {
             )));
         }
         self.changed(tenant, false, vec![principal.clone()]).await;
+        self.announce(
+            tenant,
+            "role.revoked",
+            serde_json::json!({ "role": role, "principal": principal.to_string() }),
+        )
+        .await;
         Ok(())
     }
 
@@ -1119,6 +1151,8 @@ impl Engine {
             .add_access(tenant, resource, &principal, role, Some(grantee), by)
             .await?;
         self.changed(tenant, false, vec![resource.clone()]).await;
+        self.announce(tenant, "grant.created", grant_event(&entry, grantee))
+            .await;
         Ok(entry)
     }
 
@@ -1132,6 +1166,10 @@ impl Engine {
             .ok_or_else(|| Error::not_found(format!("grant `{id}` not found")))?;
         self.changed(tenant, false, vec![entry.resource.clone()])
             .await;
+        if let Some(grantee) = entry.grantee_tenant {
+            self.announce(tenant, "grant.revoked", grant_event(&entry, &grantee))
+                .await;
+        }
         Ok(entry)
     }
 

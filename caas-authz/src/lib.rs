@@ -47,3 +47,15 @@ pub use self::store::{
     PolicyVersion, check,
 };
 pub use self::subject::AuthzSource;
+
+/// The events caas-authz publishes for integrators (with a bus configured;
+/// its cache invalidations travel on `authz.changed`, which is internal).
+pub static EVENTS: &[caas_core::EventType] = &[
+    caas_core::EventType::new("role.granted", "a tenant role was assigned to a principal"),
+    caas_core::EventType::new("role.revoked", "a tenant role was taken from a principal"),
+    caas_core::EventType::new(
+        "grant.created",
+        "a role on a resource was granted to another tenant's principal",
+    ),
+    caas_core::EventType::new("grant.revoked", "a cross-tenant grant was revoked"),
+];

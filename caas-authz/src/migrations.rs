@@ -29,4 +29,5 @@ pub static MIGRATIONS: Migrations = Migrations {
             sql: include_str!("../migrations/postgres/40002_entities.sql"),
         },
     ],
+    retired: &[],
 };

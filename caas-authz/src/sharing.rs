@@ -14,7 +14,7 @@ use crate::entities::AccessEntry;
 use crate::model::EntityRef;
 
 /// The tenant role that may share anything.
-const TENANT_ADMIN: &str = "admin";
+const TENANT_ADMIN: &str = caas_core::TENANT_ADMIN_ROLE;
 
 impl Engine {
     /// The roles `principal` holds on `resource`: its tenant roles and the

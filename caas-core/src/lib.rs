@@ -32,7 +32,8 @@ pub use self::authn::{
 pub use self::clock::{Clock, ManualClock, SharedClock, SystemClock, Timestamp};
 pub use self::error::{Error, ErrorKind, Result};
 pub use self::events::{
-    Envelope, Event, EventBus, SharedEventBus, Subscription, Topic, TopicFilter,
+    EVENTS, Envelope, Event, EventBus, EventCatalogue, EventType, SharedEventBus, Subscription,
+    Topic, TopicFilter,
 };
 pub use self::id::new_id;
 pub use self::kv::{KvStore, SharedKvStore};
@@ -42,7 +43,7 @@ pub use self::namespace::{KvKey, Namespace};
 pub use self::principal::{Principal, PrincipalKind};
 #[cfg(feature = "redis")]
 pub use self::redis_conn::RedisConfig;
-pub use self::rights::{CredentialRoles, RoleLookup, SharedRoleLookup};
+pub use self::rights::{CredentialRoles, RoleLookup, SharedRoleLookup, TENANT_ADMIN_ROLE};
 pub use self::secret::{Secret, SecretBytes, SecretString};
 pub use self::sql::{Db, DbOptions, Dialect, Tx};
 pub use self::subject::{

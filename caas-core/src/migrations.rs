@@ -15,4 +15,5 @@ pub static MIGRATIONS: Migrations = Migrations {
         description: "application role, tenant RLS helpers, tenants",
         sql: include_str!("../migrations/postgres/10001_tenants.sql"),
     }],
+    retired: &[],
 };

@@ -24,6 +24,10 @@ use async_trait::async_trait;
 
 use crate::{Principal, Result, TenantId};
 
+/// The tenant role that administers a tenant: held by a tenant's first
+/// administrator, and needed by every tenant-wide scope below.
+pub const TENANT_ADMIN_ROLE: &str = "admin";
+
 /// Every scope CAAS gives meaning to, and the tenant role its owner must
 /// hold for a credential to carry it.
 pub const PLATFORM_SCOPES: &[(&str, &str)] = &[

@@ -50,4 +50,5 @@ pub static MIGRATIONS: Migrations = Migrations {
             sql: include_str!("../migrations/postgres/20004_rewrap.sql"),
         },
     ],
+    retired: &[],
 };

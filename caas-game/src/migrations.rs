@@ -15,4 +15,5 @@ pub static MIGRATIONS: Migrations = Migrations {
         description: "rule sets, match history, players, restrictions (tenant RLS)",
         sql: include_str!("../migrations/postgres/50001_history.sql"),
     }],
+    retired: &[],
 };

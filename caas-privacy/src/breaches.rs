@@ -190,6 +190,12 @@ impl Privacy {
             }),
         )
         .await?;
+        self.publish(
+            tenant,
+            "privacy.breach_recorded",
+            serde_json::json!({ "breach_id": breach.id, "deadline": breach.authority_deadline }),
+        )
+        .await;
         Ok(breach)
     }
 

@@ -385,6 +385,14 @@ impl Privacy {
             serde_json::json!({ "record_id": record.record_id, "notice_version": record.notice_version }),
         )
         .await?;
+        self.publish(
+            tenant,
+            "privacy.consent_given",
+            serde_json::json!({
+                "subject": subject, "purpose": record.purpose, "record_id": record.record_id,
+            }),
+        )
+        .await;
         Ok(record)
     }
 
@@ -425,6 +433,14 @@ impl Privacy {
             serde_json::json!({ "record_id": record.record_id }),
         )
         .await?;
+        self.publish(
+            tenant,
+            "privacy.consent_withdrawn",
+            serde_json::json!({
+                "subject": subject, "purpose": purpose, "record_id": record.record_id,
+            }),
+        )
+        .await;
         Ok(record)
     }
 

@@ -334,6 +334,12 @@ impl Privacy {
             serde_json::json!({ "scope": scope }),
         )
         .await?;
+        self.publish(
+            tenant,
+            "privacy.hold_placed",
+            serde_json::json!({ "hold_id": hold.id }),
+        )
+        .await;
         Ok(hold)
     }
 
@@ -375,6 +381,12 @@ impl Privacy {
             serde_json::json!({}),
         )
         .await?;
+        self.publish(
+            tenant,
+            "privacy.hold_released",
+            serde_json::json!({ "hold_id": hold.id }),
+        )
+        .await;
         Ok(hold)
     }
 

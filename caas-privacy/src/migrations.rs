@@ -29,4 +29,5 @@ pub static MIGRATIONS: Migrations = Migrations {
             sql: include_str!("../migrations/postgres/60002_privacy.sql"),
         },
     ],
+    retired: &[],
 };

@@ -300,13 +300,19 @@ impl Privacy {
         self.audit(
             tenant,
             by,
-            "privacy.request_received",
+            "privacy.request_filed",
             &request.id,
             serde_json::json!({
                 "kind": request.kind,
             }),
         )
         .await?;
+        self.publish(
+            tenant,
+            "privacy.request_filed",
+            serde_json::json!({ "request_id": request.id, "kind": request.kind }),
+        )
+        .await;
         Ok(request)
     }
 
@@ -385,6 +391,12 @@ impl Privacy {
             }),
         )
         .await?;
+        self.publish(
+            tenant,
+            "privacy.request_updated",
+            serde_json::json!({ "request_id": request.id, "kind": request.kind, "state": state }),
+        )
+        .await;
         Ok(request)
     }
 
@@ -625,6 +637,12 @@ impl Privacy {
             }),
         )
         .await?;
+        self.publish(
+            tenant,
+            "privacy.request_completed",
+            serde_json::json!({ "request_id": request.id, "kind": request.kind }),
+        )
+        .await;
         Ok(request)
     }
 

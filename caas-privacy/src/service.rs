@@ -140,10 +140,9 @@ impl Privacy {
         let Some(bus) = &self.0.events else {
             return;
         };
-        let envelope = Envelope::new(self.0.clock.as_ref(), *tenant, event_type, data);
-        if let Err(e) = envelope.publish(bus.as_ref()).await {
-            tracing::warn!(error = %e, event_type, "cannot publish a privacy event");
-        }
+        Envelope::new(self.0.clock.as_ref(), *tenant, event_type, data)
+            .publish_or_log(bus.as_ref())
+            .await;
     }
 }
 

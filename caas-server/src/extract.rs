@@ -7,11 +7,11 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use caas_core::{Error, Principal, PrincipalKind, Tenant};
 
-use crate::admin_key::ADMIN_ROLE;
 use crate::middleware::auth::Authenticated;
 use crate::middleware::tenant::ResolvedTenant;
 use crate::problem::Problem;
 use crate::state::AppState;
+use caas_auth::admin_key::ADMIN_ROLE;
 
 fn principal(parts: &Parts) -> Result<Principal, Problem> {
     parts
@@ -161,7 +161,7 @@ pub async fn is_tenant_admin(state: &AppState, access: &TenantAccess) -> Result<
 }
 
 /// The role that makes a user an administrator of their tenant.
-pub const TENANT_ADMIN_ROLE: &str = "admin";
+pub use caas_core::TENANT_ADMIN_ROLE;
 
 /// A tenant administrator (a user with the role `admin`) or the platform
 /// admin, acting in the request's tenant.

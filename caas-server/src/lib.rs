@@ -25,41 +25,31 @@
 //! leaves as problem+json ([`problem`]).
 
 pub mod access;
-pub mod admin_key;
-pub mod auth;
-pub mod authz;
-pub mod backends;
 pub mod cli;
 pub mod config;
 pub mod extract;
-pub mod federation;
 pub mod json;
-pub mod master_key;
 pub mod metrics;
 pub mod middleware;
-mod migrations;
-pub mod outbound;
 pub mod pages;
-pub mod privacy;
 pub mod problem;
-pub mod provision;
-pub mod rewrap;
 pub mod routes;
 pub mod shutdown;
 pub mod state;
-pub mod webhooks;
+mod tenant_arg;
 
 use std::future::Future;
 use std::net::SocketAddr;
 
 use axum::Router;
-use caas_core::{Authenticators, Error, Result, SecretString, SharedClock, SystemClock};
-use tokio::sync::watch;
+use caas::Platform;
+use caas_auth::admin_key::AdminKeyAuthenticator;
+use caas_core::{Authenticators, Error, Result, SecretString, SystemClock};
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use self::config::ServeConfig;
-pub use self::migrations::MIGRATIONS;
 pub use self::state::{AppState, Services};
+pub use self::tenant_arg::tenant_arg;
 
 /// The OpenAPI document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -87,21 +77,10 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens (and migrates) the backends, sets up the admin key and binds
+    /// Opens (and migrates) the platform, sets up the admin key and binds
     /// `config.listen` (port 0 picks a free port).
     pub async fn bind(config: ServeConfig) -> Result<Self> {
         config.validate()?;
-        // A missing master key is a configuration error: found before any backend is touched.
-        let master = master_key::resolve(&config)?;
-        let clock: SharedClock = SystemClock::shared();
-        let backends = backends::open(&config, clock.clone()).await?;
-        let (admin, new_admin_key) = admin_key::AdminKeyAuthenticator::bootstrap(
-            &backends.db,
-            &clock,
-            config.admin_key.as_ref(),
-        )
-        .await?;
-        let authenticators = Authenticators::new().with(std::sync::Arc::new(admin));
         let listen = config.listen;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -109,25 +88,15 @@ impl Server {
         let local = listener
             .local_addr()
             .map_err(|e| Error::internal(format!("no local address: {e}")))?;
-        let public_base = auth::public_base(&config, local);
-        let state = Services::new(
-            config,
-            backends,
-            clock,
-            authenticators,
-            master,
-            &public_base,
-        )?;
-        // Revocations are recorded in SQL; the cache starts with every one.
-        let tenants = privacy::all_tenants(&state.tenants).await?;
-        repair_stored_timestamps(&state.backends.db, &tenants).await;
-        state
-            .auth
-            .parts()
-            .tokens
-            .revocations()
-            .load(tenants)
-            .await?;
+        let platform = Platform::open(&config.platform(local)).await?;
+        let (admin, new_admin_key) = AdminKeyAuthenticator::bootstrap(
+            &platform.backends.db,
+            &platform.clock,
+            config.admin_key.as_ref(),
+        )
+        .await?;
+        let base = Authenticators::new().with(std::sync::Arc::new(admin));
+        let state = Services::new(config, platform, base)?;
         Ok(Server {
             listener,
             local,
@@ -152,8 +121,9 @@ impl Server {
         self.new_admin_key.take()
     }
 
-    /// Serves until `shutdown` resolves, with the webhook dispatcher and
-    /// delivery worker running beside; waits for attempts in flight.
+    /// Serves until `shutdown` resolves, with the platform's background
+    /// work running beside (webhook delivery, cache invalidation, key
+    /// re-wrapping, the privacy schedule); waits for attempts in flight.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         let Server {
             listener,
@@ -162,7 +132,6 @@ impl Server {
             ..
         } = self;
         let state = AppState::from(state);
-        let config = &state.config;
         tracing::info!(
             address = %local,
             database = %state.backends.db.url(),
@@ -171,38 +140,10 @@ impl Server {
             authenticators = ?state.authenticators.names(),
             "caas-server listening on http://{local}"
         );
-        let (stop_tx, stop_rx) = watch::channel(false);
         // Subscribed before the first request is served, so no event a
         // request publishes is missed.
-        let dispatcher = webhooks::worker::Dispatcher::subscribe(&state.backends.events).await?;
-        // Other instances' authorization changes drop this one's caches.
-        let authz_listener = state.authz.listen().await?;
-        let dispatcher = tokio::spawn(dispatcher.run(
-            state.webhooks.store.clone(),
-            state.webhooks.wake.clone(),
-            stop_rx.clone(),
-        ));
-        let worker = webhooks::worker::Worker {
-            store: state.webhooks.store.clone(),
-            outbound: state.webhooks.outbound.clone(),
-            config: config.webhooks.clone(),
-            clock: state.clock.clone(),
-            metrics: state.metrics.clone(),
-        };
-        let worker = tokio::spawn(worker.run(state.webhooks.wake.clone(), stop_rx.clone()));
-        let rewrapper = rewrap::Rewrapper::subscribe(
-            &state.backends.events,
-            state.keys.clone(),
-            state.tenants.clone(),
-        )
-        .await?;
-        let privacy_schedule = tokio::spawn(privacy::schedule(
-            state.privacy.clone(),
-            state.tenants.clone(),
-            stop_rx.clone(),
-        ));
-        let rewrapper = tokio::spawn(rewrapper.run(stop_rx));
-        let db = state.backends.db.clone();
+        let background = state.start_background(state.metrics.clone()).await?;
+        let platform = state.platform.clone();
         let served = axum::serve(
             listener,
             app(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -210,37 +151,10 @@ impl Server {
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| Error::internal(format!("server error: {e}")));
-        let _ = stop_tx.send(true);
-        authz_listener.abort();
-        if let Err(e) = dispatcher.await {
-            tracing::error!(error = %e, "the webhook dispatcher panicked");
-        }
-        if let Err(e) = worker.await {
-            tracing::error!(error = %e, "the webhook worker panicked");
-        }
-        if let Err(e) = privacy_schedule.await {
-            tracing::error!(error = %e, "the privacy schedule panicked");
-        }
-        if let Err(e) = rewrapper.await {
-            tracing::error!(error = %e, "the key re-wrapper panicked");
-        }
-        db.close().await;
+        background.stop().await;
+        platform.close().await;
         tracing::info!("stopped");
         served
-    }
-}
-
-/// Moves stored expiries that RFC 3339 cannot write (left by requests from
-/// before durations were bounded) into its range, and warns with the count.
-/// A failure is logged, not fatal: the rows still read, clamped when shown.
-async fn repair_stored_timestamps(db: &caas_core::Db, tenants: &[caas_core::TenantId]) {
-    match caas_auth::repair::clamp_stored_timestamps(db, tenants).await {
-        Ok(0) => {}
-        Ok(n) => tracing::warn!(
-            repaired = n,
-            "clamped {n} stored expiries outside 0000-01-01..9999-12-31 into that range"
-        ),
-        Err(e) => tracing::warn!(error = %e, "cannot check stored expiries"),
     }
 }
 
@@ -270,7 +184,7 @@ async fn open_from(args: &cli::DatabaseArgs) -> Result<caas_core::Db> {
         .data_dir
         .clone()
         .unwrap_or_else(|| ServeConfig::default().data_dir);
-    backends::open_database(
+    caas::backends::open_database(
         args.database_url.as_deref(),
         args.database_schema.as_deref(),
         &data_dir,
@@ -281,28 +195,25 @@ async fn open_from(args: &cli::DatabaseArgs) -> Result<caas_core::Db> {
 /// Applies pending migrations; returns the versions applied.
 pub async fn migrate(args: &cli::DatabaseArgs) -> Result<Vec<i64>> {
     let db = open_from(args).await?;
-    let applied = db.migrate(&backends::migrations()).await;
+    let applied = db.migrate(&caas::backends::migrations()).await;
     db.close().await;
     applied
 }
 
-/// The services over `config`'s backends, without listening: for operator
+/// The platform over `config`'s backends, without listening: for operator
 /// commands (`audit verify`, `privacy retention run`). Migrations apply as
 /// for `serve`.
-pub async fn open_services(config: ServeConfig) -> Result<Services> {
+pub async fn open_platform(config: &ServeConfig) -> Result<Platform> {
     config.validate()?;
-    let master = master_key::resolve(&config)?;
-    let clock: SharedClock = SystemClock::shared();
-    let backends = backends::open(&config, clock.clone()).await?;
-    let public_base = auth::public_base(&config, config.listen);
-    Services::new(
-        config,
-        backends,
-        clock,
-        Authenticators::new(),
-        master,
-        &public_base,
-    )
+    Platform::open(&config.platform(config.listen)).await
+}
+
+/// The tenants `--tenant` names, or every tenant.
+async fn tenants_of(platform: &Platform, tenant: Option<&str>) -> Result<Vec<caas_core::TenantId>> {
+    Ok(match tenant {
+        Some(t) => vec![tenant_arg(&platform.tenants, t).await?],
+        None => platform.tenants.all().await?.iter().map(|t| t.id).collect(),
+    })
 }
 
 /// `caas-server audit verify`: re-hashes the audit log of `tenant` (or of
@@ -313,15 +224,11 @@ pub async fn audit_verify(
     tenant: Option<&str>,
     key: Option<&str>,
 ) -> Result<(Vec<String>, bool)> {
-    let services = open_services(config).await?;
-    let tenants = match tenant {
-        Some(t) => vec![privacy::tenant_arg(&services.tenants, t).await?],
-        None => privacy::all_tenants(&services.tenants).await?,
-    };
+    let platform = open_platform(&config).await?;
     let mut lines = Vec::new();
     let mut all_ok = true;
-    for t in tenants {
-        let v = services.audit_log.verify(&t, key).await?;
+    for t in tenants_of(&platform, tenant).await? {
+        let v = platform.audit_log.verify(&t, key).await?;
         all_ok &= v.ok();
         if v.ok() {
             lines.push(format!(
@@ -332,21 +239,17 @@ pub async fn audit_verify(
             lines.push(format!("{t}: FAILED — {}", v.problems.join("; ")));
         }
     }
-    services.backends.db.close().await;
+    platform.close().await;
     Ok((lines, all_ok))
 }
 
 /// `caas-server privacy retention run`: runs every retention policy of
 /// `tenant` (or of every tenant) now. Returns one line per tenant.
 pub async fn retention_run(config: ServeConfig, tenant: Option<&str>) -> Result<Vec<String>> {
-    let services = open_services(config).await?;
-    let tenants = match tenant {
-        Some(t) => vec![privacy::tenant_arg(&services.tenants, t).await?],
-        None => privacy::all_tenants(&services.tenants).await?,
-    };
+    let platform = open_platform(&config).await?;
     let mut lines = Vec::new();
-    for t in tenants {
-        let run = services.privacy.run_retention(&t, "operator").await?;
+    for t in tenants_of(&platform, tenant).await? {
+        let run = platform.privacy.run_retention(&t, "operator").await?;
         lines.push(format!(
             "{t}: run {} erased {} records over {} policies",
             run.id,
@@ -354,7 +257,7 @@ pub async fn retention_run(config: ServeConfig, tenant: Option<&str>) -> Result<
             run.categories.len()
         ));
     }
-    services.backends.db.close().await;
+    platform.close().await;
     Ok(lines)
 }
 
@@ -362,13 +265,13 @@ pub async fn retention_run(config: ServeConfig, tenant: Option<&str>) -> Result<
 pub async fn reset_admin_key(args: &cli::DatabaseArgs) -> Result<SecretString> {
     let db = open_from(args).await?;
     let result = async {
-        let pending = db.pending_migrations(&backends::migrations()).await?;
+        let pending = db.pending_migrations(&caas::backends::migrations()).await?;
         if !pending.is_empty() {
             return Err(Error::unavailable(
                 "the database is not migrated; run `caas-server migrate` first",
             ));
         }
-        admin_key::AdminKeyAuthenticator::reset(&db, &SystemClock::shared()).await
+        AdminKeyAuthenticator::reset(&db, &SystemClock::shared()).await
     }
     .await;
     db.close().await;

@@ -57,7 +57,7 @@ async fn run(command: Command) -> Result<(), Error> {
             let key = caas_crypto::MasterKey::generate();
             match out {
                 Some(path) => {
-                    caas_server::master_key::create(&path, &key)?;
+                    caas::master_key::create(&path, &key)?;
                     println!("wrote a new master key to {} (mode 0600)", path.display());
                 }
                 None => println!("CAAS_MASTER_KEY={}", key.to_text().as_str()),

@@ -204,6 +204,12 @@ fn escape(value: &str) -> String {
         .replace('\n', "\\n")
 }
 
+impl caas_webhooks::DeliveryObserver for Metrics {
+    fn attempted(&self, outcome: &'static str) {
+        self.webhook_delivery(outcome);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use caas_core::sql::{FromRow, Row, query};
+use caas_core::sql::{FromRow, Row, Scalar, query};
 use caas_core::{
     Db, Error, KvKey, Namespace, PrincipalKind, Result, SharedClock, SharedKvStore, TenantId,
     Timestamp, Tx, new_id,
@@ -206,6 +206,18 @@ impl SessionStore {
             .ok_or_else(|| Error::internal("a new session is missing"))?;
         tx.commit().await?;
         self.warm(&session).await?;
+        self.revocations
+            .announce(
+                tenant,
+                "session.created",
+                serde_json::json!({
+                    "session_id": session.id,
+                    "user_id": session.user_id,
+                    "kind": kind_str(session.kind),
+                    "amr": session.amr,
+                }),
+            )
+            .await;
         let active = self.list(tenant, &new.user_id).await?;
         for old in active.iter().skip(self.policy.max_per_user) {
             self.end(tenant, old.id, EndReason::Evicted).await?;
@@ -288,24 +300,34 @@ impl SessionStore {
     /// ended (or never existed).
     pub async fn end(&self, tenant: &TenantId, id: Uuid, reason: EndReason) -> Result<bool> {
         let mut tx = self.db.tenant_tx(tenant).await?;
-        let n = query(
+        let ended: Option<Scalar<String>> = query(
             "UPDATE auth_sessions SET ended_at = $3, ended_reason = $4 \
-             WHERE tenant_id = $1 AND id = $2 AND ended_at IS NULL",
+             WHERE tenant_id = $1 AND id = $2 AND ended_at IS NULL RETURNING user_id",
         )
         .bind(tenant)
         .bind(id)
         .bind(self.clock.now())
         .bind(reason.as_str())
-        .execute(&mut tx)
+        .fetch_optional(&mut tx)
         .await?;
         tx.commit().await?;
         self.kv.delete(&Self::hot_key(tenant, id)?).await?;
-        if n > 0 {
-            self.revocations
-                .revoke(tenant, Revoked::Session(&id.to_string()))
-                .await?;
-        }
-        Ok(n > 0)
+        let Some(Scalar(user)) = ended else {
+            return Ok(false);
+        };
+        self.revocations
+            .revoke(tenant, Revoked::Session(&id.to_string()))
+            .await?;
+        self.revocations
+            .announce(
+                tenant,
+                "session.ended",
+                serde_json::json!({
+                    "session_id": id, "user_id": user, "reason": reason.as_str(),
+                }),
+            )
+            .await;
+        Ok(true)
     }
 
     /// Ends every active session of `user` except `keep`; returns how many.

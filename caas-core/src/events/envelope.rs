@@ -56,6 +56,15 @@ impl Envelope {
         bus.publish(&self.topic()?, Bytes::from(payload)).await
     }
 
+    /// Publishes the event on `bus` after the change it reports was
+    /// committed: a bus that is down is logged (type and tenant, never the
+    /// data), not returned, since the change stands either way.
+    pub async fn publish_or_log(&self, bus: &dyn EventBus) {
+        if let Err(e) = self.publish(bus).await {
+            tracing::warn!(error = %e, event = %self.event_type, tenant = %self.tenant_id, "cannot publish an event");
+        }
+    }
+
     /// Reads an envelope from an event payload and checks it matches `topic`.
     pub fn from_event(topic: &Topic, payload: &[u8]) -> Result<Self> {
         let envelope: Envelope = serde_json::from_slice(payload)

@@ -5,6 +5,7 @@
 //! are lost. Use it for notifications (revocations, cache invalidation,
 //! webhooks to enqueue), and keep the durable truth in SQL.
 
+mod catalogue;
 mod envelope;
 mod memory;
 #[cfg(feature = "redis")]
@@ -17,6 +18,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use tokio::sync::broadcast;
 
+pub use self::catalogue::{EVENTS, EventCatalogue, EventType, pattern_matches, subscribed};
 pub use self::envelope::Envelope;
 pub use self::memory::MemoryEventBus;
 #[cfg(feature = "redis")]
@@ -78,7 +80,7 @@ impl fmt::Display for Topic {
     }
 }
 
-fn check_topic_name(name: &str) -> Result<()> {
+pub(crate) fn check_topic_name(name: &str) -> Result<()> {
     crate::validate::check_identifier(name, "topic name", 128, &['.', '-', '_'])
 }
 

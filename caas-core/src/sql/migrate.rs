@@ -4,7 +4,9 @@
 //! engines. Versions share one sequence in the `caas_migrations` table, so
 //! each crate numbers inside its own range (see ARCHITECTURE.md): core
 //! `10_001…`, crypto `20_001…`, auth `30_001…`, authz `40_001…`, game
-//! `50_001…`, privacy `60_001…`, server `90_001…`.
+//! `50_001…`, privacy `60_001…`, webhooks `70_001…`. A version whose
+//! tables moved to another crate stays listed as [`Migrations::retired`] by
+//! its new owner, so databases that applied it keep migrating.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
@@ -39,6 +41,11 @@ pub struct Migrations {
     pub sqlite: &'static [Migration],
     /// Steps for PostgreSQL (same versions as `sqlite`).
     pub postgres: &'static [Migration],
+    /// Versions this set no longer runs but a database may have applied:
+    /// steps whose tables moved here from another component (the new steps
+    /// create them only if missing). They are not "unknown" to the check
+    /// that refuses a database newer than the binary.
+    pub retired: &'static [i64],
 }
 
 impl Db {
@@ -66,6 +73,7 @@ impl Db {
                     .into_iter()
                     .map(|m| m.version)
                     .collect();
+                check_known(sets, &migrator, &applied)?;
                 migrator.run(&mut *conn).await.map_err(migrate_error)?;
                 Ok(migrator
                     .iter()
@@ -161,7 +169,27 @@ fn migrator(sets: &[&Migrations], dialect: Dialect) -> Result<Migrator> {
     }
     let mut migrator = Migrator::with_migrations(steps);
     migrator.dangerous_set_table_name(MIGRATIONS_TABLE);
+    // Retired versions stay in the table; `check_known` refuses the
+    // versions that are neither known nor retired.
+    migrator.set_ignore_missing(true);
     Ok(migrator)
+}
+
+/// Refuses a database that applied a version this build neither runs nor
+/// lists as retired: it was migrated by a newer binary.
+fn check_known(sets: &[&Migrations], migrator: &Migrator, applied: &HashSet<i64>) -> Result<()> {
+    let mut unknown: Vec<i64> = applied
+        .iter()
+        .copied()
+        .filter(|v| {
+            !migrator.iter().any(|m| m.version == *v) && !sets.iter().any(|s| s.retired.contains(v))
+        })
+        .collect();
+    unknown.sort_unstable();
+    match unknown.first() {
+        None => Ok(()),
+        Some(v) => Err(migrate_error(MigrateError::VersionMissing(*v))),
+    }
 }
 
 fn migrate_error(e: MigrateError) -> Error {

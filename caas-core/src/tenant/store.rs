@@ -67,6 +67,22 @@ pub trait TenantStore: Send + Sync + Debug {
 
     /// Moves the tenant to `status` (see [`TenantStatus::check_transition`]).
     async fn set_status(&self, id: &TenantId, status: TenantStatus) -> Result<Tenant>;
+
+    /// Every tenant in any status, in id order, read page by page; for
+    /// platform tasks that visit each tenant (retention, re-wrapping).
+    async fn all(&self) -> Result<Vec<Tenant>> {
+        let mut out = Vec::new();
+        let mut page = Page::first(Page::MAX_LIMIT);
+        loop {
+            let batch = self.list(&page).await?;
+            let full = batch.len() == Page::MAX_LIMIT as usize;
+            page.after = batch.last().map(|t| t.id);
+            out.extend(batch);
+            if !full {
+                return Ok(out);
+            }
+        }
+    }
 }
 
 /// A shared tenant store handle.

@@ -52,4 +52,5 @@ pub(crate) static PROBE: caas_core::sql::Migrations = caas_core::sql::Migrations
               );
               SELECT caas_enable_tenant_rls('probe');",
     }],
+    retired: &[],
 };

@@ -152,6 +152,7 @@ mod detector {
             description: "leaky",
             sql: "CREATE TABLE leaky (tenant_id TEXT NOT NULL);",
         }],
+        retired: &[],
     };
 
     caas_core::backend_tests! {

@@ -17,6 +17,7 @@ caas_core::backend_tests! {
         migrations_are_idempotent_and_tracked,
         inconsistent_migration_sets_are_refused,
         a_changed_migration_is_refused,
+        moved_migrations_retire_and_unknown_ones_are_refused,
     ],
 }
 
@@ -182,6 +183,7 @@ async fn migrations_are_idempotent_and_tracked(b: &Backend) {
             description: "later",
             sql: "CREATE TABLE later (x TEXT);",
         }],
+        retired: &[],
     };
     let all = [&caas_core::MIGRATIONS, &PROBE, &LATER];
     assert_eq!(db.pending_migrations(&all).await.unwrap(), [990_101]);
@@ -203,6 +205,7 @@ async fn inconsistent_migration_sets_are_refused(b: &Backend) {
             description: "clash",
             sql: "SELECT 1;",
         }],
+        retired: &[],
     };
     let e = db
         .migrate(&[&caas_core::MIGRATIONS, &CLASH])
@@ -219,6 +222,7 @@ async fn inconsistent_migration_sets_are_refused(b: &Backend) {
             sql: "SELECT 1;",
         }],
         postgres: &[],
+        retired: &[],
     };
     let e = db.migrate(&[&LOPSIDED]).await.unwrap_err();
     assert!(e.message().contains("differ between SQLite"), "{e}");
@@ -238,12 +242,39 @@ async fn a_changed_migration_is_refused(b: &Backend) {
             description: "probe",
             sql: "SELECT 2;",
         }],
+        retired: &[],
     };
     let e = db
         .migrate(&[&caas_core::MIGRATIONS, &EDITED])
         .await
         .unwrap_err();
     assert!(e.message().contains("changed after it was applied"), "{e}");
+}
+
+async fn moved_migrations_retire_and_unknown_ones_are_refused(b: &Backend) {
+    let db = b.sql();
+    // PROBE (990_001) is applied; a build that no longer lists it is older
+    // than the database, unless the set that took its tables retires it.
+    let e = db.migrate(&[&caas_core::MIGRATIONS]).await.unwrap_err();
+    assert!(e.message().contains("does not know"), "{e}");
+    assert!(e.message().contains("990001"), "{e}");
+    static HEIR: Migrations = Migrations {
+        component: "heir",
+        sqlite: &[Migration {
+            version: 990_301,
+            description: "the probe's table, if missing",
+            sql: "CREATE TABLE IF NOT EXISTS heir (x TEXT);",
+        }],
+        postgres: &[Migration {
+            version: 990_301,
+            description: "the probe's table, if missing",
+            sql: "CREATE TABLE IF NOT EXISTS heir (x TEXT);",
+        }],
+        retired: &[990_001],
+    };
+    let sets = [&caas_core::MIGRATIONS, &HEIR];
+    assert_eq!(db.migrate(&sets).await.unwrap(), [990_301]);
+    assert!(db.pending_migrations(&sets).await.unwrap().is_empty());
 }
 
 #[tokio::test]

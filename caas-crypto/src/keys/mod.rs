@@ -16,6 +16,7 @@
 mod envelope;
 mod local;
 mod master;
+mod rewrapper;
 mod rotation;
 
 use async_trait::async_trait;
@@ -24,6 +25,7 @@ use zeroize::Zeroizing;
 
 pub use self::local::SqlKeyManager;
 pub use self::master::MasterKey;
+pub use self::rewrapper::Rewrapper;
 pub use self::rotation::{KeyRotation, Rewrap};
 
 /// Encrypts and decrypts tenant data, rotates tenant keys, shreds subjects.

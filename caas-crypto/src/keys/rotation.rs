@@ -292,10 +292,9 @@ impl SqlKeyManager {
 
     async fn announce(&self, tenant: &TenantId, event_type: &str, data: serde_json::Value) {
         if let Some(bus) = &self.events {
-            let event = Envelope::new(self.clock.as_ref(), *tenant, event_type, data);
-            if let Err(e) = event.publish(bus.as_ref()).await {
-                tracing::warn!(error = %e, event_type, "cannot announce a key event");
-            }
+            Envelope::new(self.clock.as_ref(), *tenant, event_type, data)
+                .publish_or_log(bus.as_ref())
+                .await;
         }
     }
 }

@@ -1,7 +1,9 @@
 //! [`PrekeyStore`]: devices and one-time prekeys in SQL, under tenant RLS.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use caas_core::sql::{FromRow, Row, Scalar, query};
-use caas_core::{Db, Dialect, Error, Result, SharedClock, TenantId};
+use caas_core::{Db, Dialect, Envelope, Error, Result, SharedClock, SharedEventBus, TenantId};
 
 use crate::e2e::{IdentityKey, OneTimePrekey, PrekeyBundle, SignedPrekey};
 
@@ -99,12 +101,32 @@ pub(crate) fn check_id(value: &str, field: &'static str) -> Result<()> {
 pub struct PrekeyStore {
     db: Db,
     clock: SharedClock,
+    events: Option<SharedEventBus>,
 }
 
 impl PrekeyStore {
     /// A store on `db` (migrated with this crate's migrations).
     pub fn new(db: Db, clock: SharedClock) -> Self {
-        PrekeyStore { db, clock }
+        PrekeyStore {
+            db,
+            clock,
+            events: None,
+        }
+    }
+
+    /// Announces `e2e.identity.changed` and `e2e.device.reset` on `bus`.
+    #[must_use]
+    pub fn with_events(mut self, bus: SharedEventBus) -> Self {
+        self.events = Some(bus);
+        self
+    }
+
+    async fn announce(&self, tenant: &TenantId, event_type: &str, data: serde_json::Value) {
+        if let Some(bus) = &self.events {
+            Envelope::new(self.clock.as_ref(), *tenant, event_type, data)
+                .publish_or_log(bus.as_ref())
+                .await;
+        }
     }
 
     /// Publishes a device's keys. The signed prekey's signature must verify
@@ -183,6 +205,20 @@ impl PrekeyStore {
         .await?;
         Self::add(&mut tx, tenant, user, device, &keys.one_time_prekeys).await?;
         tx.commit().await?;
+        if let Some(old) = &replaced_identity {
+            tracing::info!(user, device, "a device replaced its identity key");
+            self.announce(
+                tenant,
+                "e2e.identity.changed",
+                serde_json::json!({
+                    "user_id": user,
+                    "device_id": device,
+                    "old_identity_key": B64.encode(old.to_bytes()),
+                    "identity_key": B64.encode(keys.identity.to_bytes()),
+                }),
+            )
+            .await;
+        }
         Ok(Published {
             created,
             replaced_identity,
@@ -375,6 +411,12 @@ impl PrekeyStore {
                 "device `{device}` has published no keys"
             )));
         }
+        self.announce(
+            tenant,
+            "e2e.device.reset",
+            serde_json::json!({ "user_id": user, "device_id": device }),
+        )
+        .await;
         Ok(())
     }
 }

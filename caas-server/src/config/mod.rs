@@ -6,7 +6,7 @@ mod file;
 mod plans;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use caas_core::{Error, Result, SecretString, TenantSource};
@@ -14,6 +14,7 @@ use caas_core::{Error, Result, SecretString, TenantSource};
 pub use self::file::FileConfig;
 pub(crate) use self::plans::parse_limit;
 pub use self::plans::{DEFAULT_PLAN, IpLimits, Plan, Plans};
+pub use caas::{AuthConfig, WebhookConfig};
 
 /// Everything `serve` needs, validated.
 #[derive(Debug, Clone)]
@@ -56,28 +57,6 @@ pub struct ServeConfig {
     pub webhooks: WebhookConfig,
     /// Authentication.
     pub auth: AuthConfig,
-}
-
-/// Authentication settings of the platform (per-tenant choices live in the
-/// tenant's settings, `extensions.auth`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthConfig {
-    /// argon2id memory per password hash, in KiB (default 19456, OWASP's
-    /// recommendation; lower only for tests).
-    pub password_hash_memory_kib: u32,
-    /// Let tenants configure upstream identity providers on private,
-    /// loopback or link-local addresses (default off: federation requests
-    /// go through the same address policy as webhooks).
-    pub federation_allow_private_issuers: bool,
-}
-
-impl Default for AuthConfig {
-    fn default() -> Self {
-        AuthConfig {
-            password_hash_memory_kib: 19 * 1024,
-            federation_allow_private_issuers: false,
-        }
-    }
 }
 
 /// HTTP limits and platform-wide CORS.
@@ -123,42 +102,6 @@ impl Default for TenancyConfig {
     }
 }
 
-/// Webhook delivery: retries, timeouts and which targets are allowed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebhookConfig {
-    /// Allow targets on loopback, private, link-local and other
-    /// non-public addresses. Off by default: a tenant must not be able to
-    /// make the server call its own network (SSRF).
-    pub allow_private_targets: bool,
-    /// Attempts before a delivery is dead-lettered.
-    pub max_attempts: u32,
-    /// Delay before the first retry; doubled per attempt, with jitter.
-    pub backoff: Duration,
-    /// The longest delay between two attempts.
-    pub max_backoff: Duration,
-    /// Timeout of one delivery attempt.
-    pub timeout: Duration,
-    /// How often an idle worker looks for due deliveries.
-    pub poll_interval: Duration,
-    /// How long a claimed attempt is reserved for its worker; after that
-    /// (the worker died) another instance retries it.
-    pub lease: Duration,
-}
-
-impl Default for WebhookConfig {
-    fn default() -> Self {
-        WebhookConfig {
-            allow_private_targets: false,
-            max_attempts: 8,
-            backoff: Duration::from_secs(10),
-            max_backoff: Duration::from_secs(3600),
-            timeout: Duration::from_secs(10),
-            poll_interval: Duration::from_secs(1),
-            lease: Duration::from_secs(60),
-        }
-    }
-}
-
 impl Default for ServeConfig {
     fn default() -> Self {
         ServeConfig {
@@ -193,6 +136,36 @@ impl ServeConfig {
         self.database_url
             .clone()
             .unwrap_or_else(|| default_database_url(&self.data_dir))
+    }
+
+    /// The base of every tenant's issuer URL: `public_url`, or the address
+    /// the server listens on (`localhost` for a wildcard or loopback address).
+    pub fn public_base(&self, local: SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+            None if local.ip().is_unspecified() || local.ip().is_loopback() => {
+                format!("http://localhost:{}", local.port())
+            }
+            None => format!("http://{local}"),
+        }
+    }
+
+    /// What the platform is opened on, for a server listening on `local`.
+    pub fn platform(&self, local: SocketAddr) -> caas::PlatformConfig {
+        caas::PlatformConfig {
+            database_url: self.database_url.clone(),
+            database_schema: self.database_schema.clone(),
+            data_dir: self.data_dir.clone(),
+            redis_url: self.redis_url.clone(),
+            redis_prefix: self.redis_prefix.clone(),
+            migrate: self.migrate,
+            master_key: self.master_key.clone(),
+            master_key_file: self.master_key_file.clone(),
+            production: self.production,
+            public_url: self.public_base(local),
+            auth: self.auth.clone(),
+            webhooks: self.webhooks.clone(),
+        }
     }
 
     /// Whether clients reach the server over TLS (then HSTS is sent).
@@ -257,32 +230,7 @@ impl ServeConfig {
                 "`subdomain` needs `tenancy.base_domain`",
             ));
         }
-        let w = &self.webhooks;
-        if w.max_attempts == 0 || w.max_attempts > 100 {
-            return Err(setting("webhooks.max_attempts", "must be 1 to 100"));
-        }
-        for (name, d) in [
-            ("webhooks.backoff", w.backoff),
-            ("webhooks.timeout", w.timeout),
-            ("webhooks.poll_interval", w.poll_interval),
-            ("webhooks.lease", w.lease),
-        ] {
-            if d.is_zero() {
-                return Err(setting(name, "must be longer than 0s"));
-            }
-        }
-        if w.max_backoff < w.backoff {
-            return Err(setting(
-                "webhooks.max_backoff",
-                "must not be shorter than webhooks.backoff",
-            ));
-        }
-        if w.lease <= w.timeout {
-            return Err(setting(
-                "webhooks.lease",
-                "must be longer than webhooks.timeout, or a slow attempt would be retried while it runs",
-            ));
-        }
+        self.webhooks.validate()?;
         Ok(())
     }
 }
@@ -291,10 +239,7 @@ fn setting(name: &'static str, why: impl Into<String>) -> Error {
     Error::invalid_input(format!("setting `{name}` {}", why.into())).with_field(name)
 }
 
-/// `sqlite://<data_dir>/caas.sqlite3`.
-pub fn default_database_url(data_dir: &Path) -> String {
-    format!("sqlite://{}", data_dir.join("caas.sqlite3").display())
-}
+pub use caas::config::default_database_url;
 
 #[cfg(test)]
 mod tests {

@@ -68,13 +68,12 @@ pub(crate) async fn by_slug(state: &AppState, s: &str) -> Result<Tenant> {
         .ok_or_else(|| Error::not_found(format!("tenant `{s}` not found")))
 }
 
-/// Checks what the tenant store cannot: the plan is configured, and the
-/// crates' sections under `extensions` (their bounds) are valid.
-fn check_settings(state: &AppState, settings: Option<&TenantSettings>) -> Result<()> {
+/// Checks what only the server knows: the plan is one it configures (the
+/// platform checks the crates' sections).
+fn check_plan(state: &AppState, settings: Option<&TenantSettings>) -> Result<()> {
     let Some(settings) = settings else {
         return Ok(());
     };
-    caas_auth::AuthSettings::check(settings)?;
     match settings.plan.as_deref() {
         Some(plan) => state.config.plans.check(plan),
         None => Ok(()),
@@ -99,46 +98,16 @@ pub async fn create(
     _: Admin,
     Json(body): Json<CreateTenant>,
 ) -> Result<(StatusCode, HeaderMap, Json<TenantView>), Problem> {
-    check_settings(&state, body.settings.as_ref())?;
-    // Checked before anything is created: bad input changes nothing.
-    if let Some(admin) = &body.admin {
-        caas_auth::users::check_email(&admin.email).map_err(|e| e.with_field("admin.email"))?;
-        state
-            .auth
-            .parts()
-            .policy
-            .check(admin.password.expose(), &[&admin.email])
-            .map_err(|e| e.with_field("admin.password"))?;
-    }
+    check_plan(&state, body.settings.as_ref())?;
     let mut new = NewTenant::new(slug(&body.slug)?, body.name);
     if let Some(settings) = body.settings {
         new = new.with_settings(settings);
     }
-    let tenant = state.tenants.create(new).await?;
-    if let Err(e) = state.provisioners.provision(&tenant).await {
-        state
-            .tenants
-            .set_status(&tenant.id, TenantStatus::Suspended)
-            .await?;
-        return Err(Problem(e));
-    }
-    if let Some(admin) = &body.admin {
-        let mut attributes = serde_json::Map::new();
-        attributes.insert(
-            "roles".into(),
-            serde_json::json!([crate::extract::TENANT_ADMIN_ROLE]),
-        );
-        let user = caas_auth::users::NewUser {
-            email: Some(admin.email.clone()),
-            attributes,
-            ..caas_auth::users::NewUser::default()
-        };
-        state
-            .auth
-            .create_user(&tenant, &user, Some(&admin.password))
-            .await?;
-    }
-    tracing::info!(tenant = %tenant.slug, "tenant created");
+    let admin = body.admin.map(|a| caas::FirstAdmin {
+        email: a.email,
+        password: a.password,
+    });
+    let tenant = state.create_tenant(new, admin.as_ref()).await?;
     let mut headers = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_str(&format!("/v1/admin/tenants/{}", tenant.slug)) {
         headers.insert(header::LOCATION, v);
@@ -218,42 +187,24 @@ pub async fn patch(
         }
         Some(other) => Some(other.parse::<TenantStatus>()?),
     };
-    check_settings(&state, body.settings.as_ref())?;
+    check_plan(&state, body.settings.as_ref())?;
     if tenant.status == TenantStatus::Deleted {
         return Err(Problem(Error::conflict(format!(
             "tenant `{s}` is deleted and cannot be changed"
         ))));
+    }
+    if let Some(settings) = &body.settings {
+        state.check_settings(settings)?;
     }
     if body.name.is_some() || body.settings.is_some() {
         let update = TenantUpdate {
             name: body.name,
             settings: body.settings,
         };
-        tenant = state.tenants.update(&tenant.id, &update).await?;
-        state
-            .publish(
-                &tenant,
-                "tenant.updated",
-                serde_json::json!({ "slug": tenant.slug }),
-            )
-            .await;
+        tenant = state.update_tenant(&tenant, &update).await?;
     }
-    if let Some(status) = status
-        && status != tenant.status
-    {
-        if status == TenantStatus::Active {
-            // Resuming retries whatever provisioning a failed creation left undone.
-            tenant.status.check_transition(status)?;
-            state.provisioners.provision(&tenant).await?;
-        }
-        tenant = state.tenants.set_status(&tenant.id, status).await?;
-        let event = match status {
-            TenantStatus::Active => "tenant.resumed",
-            _ => "tenant.suspended",
-        };
-        state
-            .publish(&tenant, event, serde_json::json!({ "slug": tenant.slug }))
-            .await;
+    if let Some(status) = status {
+        tenant = state.set_tenant_status(&tenant, status).await?;
     }
     Ok(Json(tenant.into()))
 }
@@ -272,19 +223,6 @@ pub async fn delete(
     Path(s): Path<String>,
 ) -> Result<StatusCode, Problem> {
     let tenant = by_slug(&state, &s).await?;
-    if tenant.status != TenantStatus::Deleted {
-        let tenant = state
-            .tenants
-            .set_status(&tenant.id, TenantStatus::Deleted)
-            .await?;
-        state
-            .publish(
-                &tenant,
-                "tenant.deleted",
-                serde_json::json!({ "slug": tenant.slug }),
-            )
-            .await;
-        tracing::info!(tenant = %tenant.slug, "tenant deleted");
-    }
+    state.delete_tenant(&tenant).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -53,14 +53,7 @@ pub async fn put(
         name: Some(body.name),
         settings: None,
     };
-    let tenant = state.tenants.update(&access.tenant.id, &update).await?;
-    state
-        .publish(
-            &tenant,
-            "tenant.updated",
-            serde_json::json!({ "slug": tenant.slug, "changed": ["name"] }),
-        )
-        .await;
+    let tenant = state.update_tenant(&access.tenant, &update).await?;
     Ok(Json(tenant.into()))
 }
 
@@ -98,20 +91,11 @@ pub async fn put_settings(
             state.config.plans.check(plan)?;
         }
     }
-    // The crates' sections are checked here (the tenant store checks the rest).
-    caas_auth::AuthSettings::check(&settings)?;
     let update = TenantUpdate {
         name: None,
         settings: Some(settings),
     };
-    let tenant = state.tenants.update(&access.tenant.id, &update).await?;
-    state
-        .publish(
-            &tenant,
-            "tenant.updated",
-            serde_json::json!({ "slug": tenant.slug, "changed": ["settings"] }),
-        )
-        .await;
+    let tenant = state.update_tenant(&access.tenant, &update).await?;
     Ok(Json(tenant.settings))
 }
 

@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use caas_core::{Envelope, Error, Result};
+use caas_core::{Error, Result};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -12,9 +12,7 @@ use crate::extract::TenantAccess;
 use crate::json::Json;
 use crate::problem::{Problem, ProblemDetails};
 use crate::state::AppState;
-use crate::webhooks::{
-    Delivery, DeliveryState, EVENT_TYPES, Webhook, WebhookInput, WebhookWithSecret,
-};
+use caas_webhooks::{Delivery, DeliveryState, Webhook, WebhookInput, WebhookWithSecret};
 
 fn id(s: &str, field: &'static str) -> Result<Uuid> {
     s.parse::<Uuid>().map_err(|_| {
@@ -23,15 +21,6 @@ fn id(s: &str, field: &'static str) -> Result<Uuid> {
             s.chars().take(64).collect::<String>()
         ))
     })
-}
-
-fn check(state: &AppState, input: &WebhookInput) -> Result<String> {
-    input.validate()?;
-    Ok(state
-        .webhooks
-        .outbound
-        .check_url(input.url.trim())?
-        .to_string())
 }
 
 /// One deliverable event type.
@@ -46,11 +35,17 @@ pub struct EventType {
 /// The event types webhooks can subscribe to.
 #[utoipa::path(get, path = "/v1/webhooks/event-types", operation_id = "list_webhook_event_types", tag = "webhooks",
     responses((status = 200, description = "Every event type", body = Vec<EventType>)))]
-pub async fn event_types() -> Json<Vec<EventType>> {
+pub async fn event_types(State(state): State<AppState>) -> Json<Vec<EventType>> {
     Json(
-        EVENT_TYPES
+        state
+            .webhooks
+            .catalogue
+            .types()
             .iter()
-            .map(|(name, description)| EventType { name, description })
+            .map(|t| EventType {
+                name: t.name,
+                description: t.description,
+            })
             .collect(),
     )
 }
@@ -70,21 +65,12 @@ pub async fn create(
     access: TenantAccess,
     Json(input): Json<WebhookInput>,
 ) -> Result<(StatusCode, HeaderMap, Json<WebhookWithSecret>), Problem> {
-    let url = check(&state, &input)?;
-    let (webhook, secret) = state
-        .webhooks
-        .store
-        .create(&access.tenant.id, &input, &url)
-        .await?;
+    let created = state.webhooks.create(&access.tenant.id, &input).await?;
     let mut headers = HeaderMap::new();
-    if let Ok(v) = HeaderValue::from_str(&format!("/v1/webhooks/{}", webhook.id)) {
+    if let Ok(v) = HeaderValue::from_str(&format!("/v1/webhooks/{}", created.webhook.id)) {
         headers.insert(header::LOCATION, v);
     }
-    Ok((
-        StatusCode::CREATED,
-        headers,
-        Json(WebhookWithSecret { webhook, secret }),
-    ))
+    Ok((StatusCode::CREATED, headers, Json(created)))
 }
 
 /// The tenant's webhooks.
@@ -147,12 +133,10 @@ pub async fn put(
     Json(input): Json<WebhookInput>,
 ) -> Result<Json<Webhook>, Problem> {
     let hook = id(&hook, "webhook")?;
-    let url = check(&state, &input)?;
     Ok(Json(
         state
             .webhooks
-            .store
-            .update(&access.tenant.id, hook, &input, &url)
+            .update(&access.tenant.id, hook, &input)
             .await?,
     ))
 }
@@ -213,21 +197,10 @@ pub async fn ping(
     access: TenantAccess,
     Path(hook): Path<String>,
 ) -> Result<StatusCode, Problem> {
-    let hook = state
+    state
         .webhooks
-        .store
-        .get(&access.tenant.id, id(&hook, "webhook")?)
+        .ping(&access.tenant.id, id(&hook, "webhook")?)
         .await?;
-    let event = Envelope::new(
-        state.clock.as_ref(),
-        access.tenant.id,
-        "webhook.ping",
-        serde_json::json!({ "webhook_id": hook.id }),
-    );
-    if state.webhooks.store.enqueue(&event, Some(hook.id)).await? == 0 {
-        return Err(Problem(Error::conflict("the webhook is disabled")));
-    }
-    state.webhooks.wake.notify_one();
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -306,13 +279,11 @@ pub async fn replay(
 ) -> Result<(StatusCode, Json<Delivery>), Problem> {
     let delivery = state
         .webhooks
-        .store
         .replay(
             &access.tenant.id,
             id(&hook, "webhook")?,
             id(&delivery, "delivery")?,
         )
         .await?;
-    state.webhooks.wake.notify_one();
     Ok((StatusCode::ACCEPTED, Json(delivery)))
 }

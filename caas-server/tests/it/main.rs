@@ -211,6 +211,9 @@ pub(crate) async fn get_json(url: &str) -> (u16, serde_json::Value) {
 }
 
 /// A fixed master key for tests that share a database between processes.
+/// What `migrate` reports on an empty database: every crate's versions, in order.
+pub(crate) const ALL_MIGRATIONS: &str = "applied migrations [10001, 20001, 20002, 20003, 20004, 30001, 30002, 30003, 30004, 30005, 30006, 30007, 30008, 30009, 30010, 30011, 40001, 40002, 50001, 60001, 60002, 70001]";
+
 pub(crate) const MASTER_KEY: &str =
     "0101010101010101010101010101010101010101010101010101010101010101";
 

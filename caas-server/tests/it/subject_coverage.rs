@@ -26,7 +26,7 @@ const NOT_PERSONAL: [(&str, &str); 0] = [];
 /// PostgreSQL text creates the same tables).
 fn subject_tables() -> BTreeMap<String, BTreeSet<String>> {
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for set in caas_server::backends::migrations() {
+    for set in caas::backends::migrations() {
         for m in set.sqlite {
             let mut table: Option<String> = None;
             for line in m.sql.lines() {
@@ -105,7 +105,7 @@ async fn every_table_with_a_subject_column_is_covered_by_a_source() {
          (list them in a source's `tables()` and export/erase them): {uncovered:?}"
     );
     // And every table a source claims exists.
-    let all_tables: BTreeSet<String> = caas_server::backends::migrations()
+    let all_tables: BTreeSet<String> = caas::backends::migrations()
         .iter()
         .flat_map(|s| s.sqlite.iter())
         .flat_map(|m| m.sql.lines())

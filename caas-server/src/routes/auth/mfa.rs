@@ -107,10 +107,8 @@ pub async fn confirm(
 ) -> Result<Json<BackupCodes>, Problem> {
     let codes = state
         .auth
-        .parts()
-        .mfa
-        .confirm(
-            &access.tenant.id,
+        .confirm_totp(
+            &access.tenant,
             &access.principal.subject,
             body.code.expose(),
         )
@@ -135,9 +133,7 @@ pub async fn remove(
     passed_mfa(&access.principal)?;
     state
         .auth
-        .parts()
-        .mfa
-        .remove(&access.tenant.id, &access.principal.subject)
+        .remove_totp(&access.tenant, &access.principal.subject)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

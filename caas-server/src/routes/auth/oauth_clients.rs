@@ -68,9 +68,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<ClientWithSecret>), Problem> {
     let (client, secret) = state
         .auth
-        .parts()
-        .clients
-        .create(&admin.0.tenant.id, &settings)
+        .create_oauth_client(&admin.0.tenant, &settings)
         .await?;
     Ok((
         StatusCode::CREATED,

@@ -4,11 +4,11 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use caas_auth::users::{NewUser, User, UserStatus, UserUpdate};
-use caas_core::{Error, Result, SecretString, Tenant};
+use caas_auth::UserChange;
+use caas_auth::users::{NewUser, UserStatus, UserUpdate};
+use caas_core::SecretString;
 use serde::Deserialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::login::UserView;
 use crate::extract::TenantAdmin;
@@ -58,28 +58,6 @@ pub struct PatchUser {
     /// Remove the user's authenticator and backup codes.
     #[serde(default)]
     pub reset_mfa: bool,
-}
-
-async fn user(state: &AppState, tenant: &Tenant, id: &str) -> Result<User> {
-    let missing = || {
-        Error::not_found(format!(
-            "user `{}` not found",
-            id.chars().take(64).collect::<String>()
-        ))
-    };
-    let id: Uuid = id.parse().map_err(|_| missing())?;
-    state
-        .auth
-        .parts()
-        .users
-        .get(&tenant.id, id)
-        .await?
-        .ok_or_else(missing)
-}
-
-/// Ends every credential of `user` (sessions, tokens, API keys).
-async fn cut_off(state: &AppState, tenant: &Tenant, user: &User) -> Result<()> {
-    state.auth.cut_off(tenant, &user.id.to_string()).await
 }
 
 /// The tenant's users, by id.
@@ -149,7 +127,7 @@ pub async fn get(
     TenantAdmin(access): TenantAdmin,
     Path(id): Path<String>,
 ) -> Result<Json<UserView>, Problem> {
-    Ok(Json(user(&state, &access.tenant, &id).await?.into()))
+    Ok(Json(state.auth.user(&access.tenant, &id).await?.into()))
 }
 
 /// Change a user: details, status (locking or disabling ends their
@@ -170,62 +148,27 @@ pub async fn patch(
     Path(id): Path<String>,
     Json(body): Json<PatchUser>,
 ) -> Result<Json<UserView>, Problem> {
-    let tenant = &access.tenant;
-    let current = user(&state, tenant, &id).await?;
     let status = body
         .status
         .as_deref()
         .map(str::parse::<UserStatus>)
         .transpose()?;
-    // Every check before any change: bad input changes nothing.
-    if let Some(password) = &body.password {
-        let email = body.email.as_deref().or(current.email.as_deref());
-        let username = body.username.as_deref().or(current.username.as_deref());
-        let ids: Vec<&str> = [email, username].into_iter().flatten().collect();
-        state.auth.parts().policy.check(password.expose(), &ids)?;
-    }
-    let update = UserUpdate {
-        email: body.email,
-        username: body.username,
-        display_name: body.display_name,
-        status,
-        attributes: body.attributes,
+    let change = UserChange {
+        update: UserUpdate {
+            email: body.email,
+            username: body.username,
+            display_name: body.display_name,
+            status,
+            attributes: body.attributes,
+        },
+        password: body.password,
+        reset_mfa: body.reset_mfa,
     };
-    let parts = state.auth.parts();
-    let changed = parts.users.update(&tenant.id, current.id, &update).await?;
-    if let Some(password) = &body.password {
-        state.auth.set_password(tenant, &changed, password).await?;
-    }
-    if body.reset_mfa {
-        parts
-            .mfa
-            .remove(&tenant.id, &changed.id.to_string())
-            .await?;
-    }
-    if matches!(status, Some(UserStatus::Locked | UserStatus::Disabled)) {
-        cut_off(&state, tenant, &changed).await?;
-    }
-    let security: Vec<&str> = [
-        status.map(UserStatus::as_str),
-        body.password.as_ref().map(|_| "password_set"),
-        body.reset_mfa.then_some("mfa_reset"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    if !security.is_empty() {
-        state
-            .audit(
-                tenant,
-                &access.principal.subject,
-                "auth.user_changed",
-                &changed.id.to_string(),
-                serde_json::json!({ "changes": security }),
-            )
-            .await?;
-    }
-    let fresh = user(&state, tenant, &id).await?;
-    Ok(Json(fresh.into()))
+    let changed = state
+        .auth
+        .update_user(&access.tenant, &access.principal.subject, &id, &change)
+        .await?;
+    Ok(Json(changed.into()))
 }
 
 /// Delete a user (their sessions end, their tokens are revoked).
@@ -241,11 +184,6 @@ pub async fn delete(
     TenantAdmin(access): TenantAdmin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
-    let tenant = &access.tenant;
-    let target = user(&state, tenant, &id).await?;
-    cut_off(&state, tenant, &target).await?;
-    let parts = state.auth.parts();
-    parts.mfa.remove(&tenant.id, &target.id.to_string()).await?;
-    parts.users.delete(&tenant.id, target.id).await?;
+    state.auth.delete_user(&access.tenant, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -176,21 +176,6 @@ pub async fn publish(
         .prekeys
         .publish(&tenant.id, user, &device, &keys, body.replace_identity)
         .await?;
-    if let Some(old) = done.replaced_identity {
-        tracing::info!(user = %user, device = %device, "a device replaced its identity key");
-        state
-            .publish(
-                tenant,
-                "e2e.identity.changed",
-                serde_json::json!({
-                    "user_id": user,
-                    "device_id": device,
-                    "old_identity_key": encode(&old.to_bytes()),
-                    "identity_key": encode(&keys.identity.to_bytes()),
-                }),
-            )
-            .await;
-    }
     let code = if done.created {
         StatusCode::CREATED
     } else {
@@ -218,13 +203,6 @@ pub async fn reset(
         .prekeys
         .reset(&access.tenant.id, user, &device)
         .await?;
-    state
-        .publish(
-            &access.tenant,
-            "e2e.device.reset",
-            serde_json::json!({ "user_id": user, "device_id": device }),
-        )
-        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -90,15 +90,12 @@ impl std::fmt::Debug for CsrfKey {
 type HmacSha256 = Hmac<Sha256>;
 
 impl CsrfKey {
-    /// The CSRF key of the server whose master key is `master`.
-    pub fn derive(master: &caas_crypto::MasterKey) -> caas_core::Result<Self> {
-        let text = master.to_text();
-        let mut mac = HmacSha256::new_from_slice(text.as_bytes())
-            .map_err(|_| Error::internal("the master key cannot key HMAC"))?;
-        mac.update(b"caas-server/oidc-pages/csrf/v1");
-        let mut key = Zeroizing::new([0u8; 32]);
-        key.copy_from_slice(&mac.finalize().into_bytes());
-        Ok(CsrfKey(key))
+    /// The label the key is derived from the master key under.
+    pub const LABEL: &'static str = "caas-server/oidc-pages/csrf/v1";
+
+    /// The CSRF key of `platform` (derived from its master key).
+    pub fn derive(platform: &caas::Platform) -> caas_core::Result<Self> {
+        Ok(CsrfKey(platform.derive_key(Self::LABEL)?))
     }
 
     /// The MAC over what a token binds: the tenant, the browser's CSRF

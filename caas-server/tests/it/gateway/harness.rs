@@ -95,7 +95,7 @@ impl Gateway {
         state.authenticators = state.authenticators.clone().with(Arc::new(TenantTokens));
         let provisioning_fails = Arc::new(AtomicBool::new(false));
         let db = state.backends.db.clone();
-        state.provisioners = state
+        state.platform.provisioners = state
             .provisioners
             .clone()
             .with(Arc::new(Switchable(provisioning_fails.clone())));

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use caas_server::webhooks::signature;
+use caas_webhooks::signature;
 use reqwest::Method;
 use serde_json::{Value, json};
 

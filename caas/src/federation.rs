@@ -1,20 +1,20 @@
-//! Federation's HTTP: caas-auth's [`Upstream`] over the server's
+//! Federation's HTTP: caas-auth's [`Upstream`] over caas-webhooks'
 //! address-checked [`Outbound`] client — the same policy as webhooks, so a
-//! tenant cannot point an "issuer" at the server's own network; responses
+//! tenant cannot point an "issuer" at the platform's own network; responses
 //! are capped at 1 MiB.
 
 use async_trait::async_trait;
 use caas_auth::federation::{Upstream, UpstreamRequest, UpstreamResponse};
 use caas_core::{Error, Result};
 
-use crate::outbound::Outbound;
+use caas_webhooks::Outbound;
 
 /// The largest upstream answer read.
 const MAX_BODY: usize = 1024 * 1024;
 
 /// Upstream identity providers reached through [`Outbound`].
 #[derive(Debug, Clone)]
-pub struct OutboundUpstream(pub Outbound);
+pub(crate) struct OutboundUpstream(pub(crate) Outbound);
 
 fn failed(message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
     Error::unavailable(message).with_code("upstream_failed")
@@ -59,4 +59,24 @@ impl Upstream for OutboundUpstream {
         out.body(body)
             .map_err(|_| failed("the identity provider's answer is malformed"))
     }
+}
+
+/// Federation on `backends`, reaching upstream providers through the
+/// address-checked client (`allow_private` lifts the address policy).
+pub(crate) fn federation(
+    backends: &crate::Backends,
+    clock: &caas_core::SharedClock,
+    keys: std::sync::Arc<caas_crypto::SqlKeyManager>,
+    auth: &caas_auth::Auth,
+    allow_private: bool,
+) -> Result<caas_auth::federation::Federation> {
+    use caas_auth::federation::{FederatedLinks, Federation, IdentityProviders};
+    let outbound = Outbound::new(std::time::Duration::from_secs(10), allow_private)?;
+    Ok(Federation::new(
+        IdentityProviders::new(backends.db.clone(), keys, clock.clone()),
+        FederatedLinks::new(backends.db.clone(), clock.clone()),
+        backends.kv.clone(),
+        std::sync::Arc::new(OutboundUpstream(outbound)),
+        auth.clone(),
+    ))
 }

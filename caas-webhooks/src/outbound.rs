@@ -1,5 +1,6 @@
-//! Outbound HTTP with an address policy: the one client the server uses to
-//! call URLs that tenants supply (webhooks today; JWKS and federation later).
+//! Outbound HTTP with an address policy: the one client CAAS uses to call
+//! URLs that tenants supply (webhook deliveries, and through the `caas`
+//! facade federation's discovery, JWKS and token requests).
 //!
 //! Unless the operator allows it, a target must be a public address: no
 //! loopback, private (RFC 1918, unique-local), link-local (cloud metadata at
@@ -37,7 +38,7 @@ impl Outbound {
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
-            .user_agent(concat!("caas-server/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("caas/", env!("CARGO_PKG_VERSION")))
             .dns_resolver(Arc::new(GuardedResolver { allow_private }))
             .build()
             .map_err(|e| Error::internal(format!("cannot build the HTTP client: {e}")))?;

@@ -1,4 +1,4 @@
-//! Opening the server's backends: the database (migrated), the key-value
+//! Opening a platform's backends: the database (migrated), the key-value
 //! store and the event bus.
 
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use caas_core::{
     Db, DbOptions, Error, RedisConfig, Result, SharedClock, SharedEventBus, SharedKvStore,
 };
 
-use crate::config::ServeConfig;
+use crate::config::PlatformConfig;
 
 /// Every crate's migrations, in dependency order.
 pub fn migrations() -> Vec<&'static Migrations> {
@@ -21,11 +21,11 @@ pub fn migrations() -> Vec<&'static Migrations> {
         &caas_authz::MIGRATIONS,
         &caas_game::MIGRATIONS,
         &caas_privacy::MIGRATIONS,
-        &crate::migrations::MIGRATIONS,
+        &caas_webhooks::MIGRATIONS,
     ]
 }
 
-/// The server's backends.
+/// A platform's backends.
 #[derive(Debug, Clone)]
 pub struct Backends {
     /// The SQL database.
@@ -63,7 +63,7 @@ pub async fn open_database(
 
 /// Opens every backend. Migrations are applied when `config.migrate` is set;
 /// otherwise a database that is behind this binary is refused.
-pub async fn open(config: &ServeConfig, clock: SharedClock) -> Result<Backends> {
+pub async fn open(config: &PlatformConfig, clock: SharedClock) -> Result<Backends> {
     let db = open_database(
         config.database_url.as_deref(),
         config.database_schema.as_deref(),
@@ -80,7 +80,7 @@ pub async fn open(config: &ServeConfig, clock: SharedClock) -> Result<Backends> 
         let pending = db.pending_migrations(&sets).await?;
         if !pending.is_empty() {
             return Err(Error::unavailable(format!(
-                "the database lacks migrations {pending:?}; run `caas-server migrate` first"
+                "the database lacks migrations {pending:?}; run `caas-server migrate` first (or open the platform with `migrate` set)"
             )));
         }
     }

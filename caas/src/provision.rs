@@ -1,5 +1,6 @@
-//! What a new tenant needs before it can serve: the hook other crates plug
-//! into (the crypto crate will create the tenant's key material here).
+//! What a new tenant needs before it can serve: the crates' provisioners
+//! (the tenant key, then the token signing key sealed under it) and any an
+//! application adds.
 
 use std::sync::Arc;
 

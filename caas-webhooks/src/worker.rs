@@ -11,16 +11,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use caas_core::{Envelope, Result, SharedClock, SharedEventBus, TopicFilter};
+use caas_core::{Envelope, EventCatalogue, Result, SharedClock, SharedEventBus, TopicFilter};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
-use super::model::EVENT_TYPES;
-use super::signature;
-use super::store::{Claim, Outcome, WebhookStore};
 use crate::config::WebhookConfig;
-use crate::metrics::Metrics;
 use crate::outbound::Outbound;
+use crate::signature;
+use crate::store::{Claim, Outcome, WebhookStore};
 
 /// Attempts claimed per round.
 const BATCH: u32 = 16;
@@ -28,7 +26,23 @@ const BATCH: u32 = 16;
 /// The most characters of an error kept on a delivery.
 const MAX_ERROR: usize = 300;
 
-/// Subscribed to every deliverable event type of every tenant.
+/// Learns how each delivery attempt ended (the server counts them as
+/// metrics); called once per attempt with `succeeded`, `failed` (a retry
+/// follows) or `dead`.
+pub trait DeliveryObserver: Send + Sync + std::fmt::Debug {
+    /// One attempt ended with `outcome`.
+    fn attempted(&self, outcome: &'static str);
+}
+
+/// Observes nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoObserver;
+
+impl DeliveryObserver for NoObserver {
+    fn attempted(&self, _outcome: &'static str) {}
+}
+
+/// Subscribed to every event type of the catalogue, in every tenant.
 #[derive(Debug)]
 pub struct Dispatcher {
     rx: tokio::sync::mpsc::Receiver<caas_core::Event>,
@@ -36,12 +50,13 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    /// Subscribes; events published after this returns are enqueued by [`Dispatcher::run`].
-    pub async fn subscribe(bus: &SharedEventBus) -> Result<Self> {
+    /// Subscribes to every type in `catalogue`; events published after
+    /// this returns are enqueued by [`Dispatcher::run`].
+    pub async fn subscribe(bus: &SharedEventBus, catalogue: &EventCatalogue) -> Result<Self> {
         let (tx, rx) = tokio::sync::mpsc::channel::<caas_core::Event>(1024);
         let mut listeners = JoinSet::new();
-        for (name, _) in EVENT_TYPES {
-            let mut sub = bus.subscribe(TopicFilter::any_tenant(name)?).await?;
+        for t in catalogue.types() {
+            let mut sub = bus.subscribe(TopicFilter::any_tenant(t.name)?).await?;
             let tx = tx.clone();
             listeners.spawn(async move {
                 while let Some(event) = sub.recv().await {
@@ -119,8 +134,8 @@ pub struct Worker {
     pub config: WebhookConfig,
     /// The clock.
     pub clock: SharedClock,
-    /// Metrics.
-    pub metrics: Arc<Metrics>,
+    /// Told how each attempt ended.
+    pub observer: Arc<dyn DeliveryObserver>,
 }
 
 impl Worker {
@@ -169,7 +184,7 @@ impl Worker {
             Outcome::Failed { retry_at: None, .. } => "dead",
             Outcome::Failed { .. } => "failed",
         };
-        self.metrics.webhook_delivery(label);
+        self.observer.attempted(label);
         match self.store.finish(&claim, &outcome).await {
             Ok(true) => {
                 tracing::info!(delivery = %claim.id, attempt = claim.attempt, outcome = label, "webhook attempt")

@@ -7,11 +7,12 @@
 use std::sync::Arc;
 
 use caas_core::{
-    Envelope, Page, Result, SharedEventBus, SharedTenantStore, Subscription, TenantId,
-    TenantStatus, TopicFilter,
+    Envelope, Result, SharedEventBus, SharedTenantStore, Subscription, TenantId, TenantStatus,
+    TopicFilter,
 };
-use caas_crypto::{KeyManager, SqlKeyManager};
 use tokio::sync::watch;
+
+use super::{KeyManager, SqlKeyManager};
 
 /// Keys re-wrapped per transaction.
 const BATCH: usize = 500;
@@ -62,24 +63,15 @@ impl Rewrapper {
     }
 
     async fn sweep(&self) {
-        let mut page = Page::first(Page::MAX_LIMIT);
-        loop {
-            let tenants = match self.tenants.list(&page).await {
-                Ok(t) => t,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot list tenants to re-wrap their keys");
-                    return;
-                }
-            };
-            for t in tenants.iter().filter(|t| t.status != TenantStatus::Deleted) {
-                self.rewrap(&t.id).await;
+        let tenants = match self.tenants.all().await {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list tenants to re-wrap their keys");
+                return;
             }
-            match tenants.last() {
-                Some(last) if tenants.len() == Page::MAX_LIMIT as usize => {
-                    page.after = Some(last.id);
-                }
-                _ => return,
-            }
+        };
+        for t in tenants.iter().filter(|t| t.status != TenantStatus::Deleted) {
+            self.rewrap(&t.id).await;
         }
     }
 

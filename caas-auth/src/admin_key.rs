@@ -1,5 +1,6 @@
 //! The platform admin key: an [`Authenticator`] for `Authorization: Bearer
-//! caas_admin_…`, and how the key comes to exist.
+//! caas_admin_…`, and how the key comes to exist (its table is caas-auth's
+//! migration 30_011).
 //!
 //! The key is either configured (`--admin-key` / `CAAS_ADMIN_KEY`) or
 //! generated on the first start against an empty database, stored as a
@@ -8,15 +9,14 @@
 //! compared in constant time.
 
 use async_trait::async_trait;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use caas_core::sql::{Scalar, query};
 use caas_core::{
     AuthContext, Authenticator, Credential, Db, Error, Principal, PrincipalKind, Result,
     SecretString, SharedClock,
 };
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+
+use crate::opaque;
 
 /// The prefix of generated admin keys.
 pub const PREFIX: &str = "caas_admin_";
@@ -48,16 +48,12 @@ pub fn admin_principal() -> Principal {
 }
 
 fn hash(key: &str) -> [u8; 32] {
-    Sha256::digest(key.as_bytes()).into()
+    opaque::digest_bytes(key)
 }
 
 /// A new random admin key: the prefix and 32 random bytes, base64url.
 pub fn generate() -> SecretString {
-    let mut bytes = [0u8; 32];
-    rand::fill(&mut bytes);
-    let key = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
-    bytes.fill(0);
-    SecretString::new(key)
+    SecretString::new(opaque::token(PREFIX))
 }
 
 impl AdminKeyAuthenticator {

@@ -5,11 +5,12 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use caas_core::events::subscribed;
 use caas_core::sql::{FromRow, Row, Scalar, query};
 use caas_core::{Db, Dialect, Envelope, Error, Result, SharedClock, TenantId, Timestamp, new_id};
 use uuid::Uuid;
 
-use super::model::{Delivery, DeliveryState, Webhook, WebhookInput, subscribed};
+use crate::model::{Delivery, DeliveryState, Webhook, WebhookInput};
 
 /// The prefix of webhook signing secrets.
 pub const SECRET_PREFIX: &str = "whsec_";
