@@ -417,8 +417,80 @@ async fn a_restart_between_attempts_loses_nothing_on_postgres_redis() {
     gw.stop().await;
 }
 
+/// The identity event stream reaches a webhook: one subscribed to `auth.*`
+/// and `user.created` gets signed deliveries for the sign-up, the failed
+/// login and the session the right password opened, each naming the user
+/// and never the password or the address.
+async fn identity_events_reach_a_webhook_signed(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, fast).await else {
+        return;
+    };
+    let receiver = Receiver::start(0).await;
+    let tenant = gw
+        .tenant(json!({ "extensions": { "auth": { "allow_registration": true } } }))
+        .await;
+    let (_, secret) = create(
+        &gw,
+        &tenant,
+        &receiver.url(),
+        &["auth.*", "user.created", "session.created"],
+    )
+    .await;
+    const PASSWORD: &str = "a long and unusual passphrase";
+    let r = gw
+        .anon(Method::POST, "/v1/auth/register")
+        .header("x-tenant-id", &tenant)
+        .json(&json!({ "email": "ann@example.com", "password": PASSWORD }))
+        .go()
+        .await;
+    assert_eq!(r.status(), 201);
+    let user: Value = r.json().await.unwrap();
+    for (password, status) in [("not the passphrase", 401), (PASSWORD, 200)] {
+        let r = gw
+            .anon(Method::POST, "/v1/auth/login")
+            .header("x-tenant-id", &tenant)
+            .json(&json!({ "login": "ann@example.com", "password": password }))
+            .go()
+            .await;
+        assert_eq!(r.status(), status);
+    }
+    let wanted = ["user.created", "auth.login_failed", "session.created"];
+    until("the three identity events", async || {
+        let got = receiver.received();
+        wanted
+            .iter()
+            .all(|t| got.iter().any(|r| r.headers["x-caas-event"] == *t))
+    })
+    .await;
+    let now = caas_core::Clock::now(&caas_core::SystemClock).as_millis() / 1000;
+    for t in wanted {
+        let got = receiver.received();
+        let r = got
+            .iter()
+            .find(|r| r.headers["x-caas-event"] == t)
+            .unwrap();
+        let header = r.headers[signature::HEADER].to_str().unwrap();
+        signature::verify(&secret, header, &r.body, now, 300).unwrap();
+        let event: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(event["type"], t);
+        assert_eq!(event["data"]["user_id"], user["id"], "{t}: {event}");
+        let text = String::from_utf8_lossy(&r.body);
+        assert!(
+            !text.contains("passphrase") && !text.contains("ann@"),
+            "{t}: {text}"
+        );
+    }
+    // Only subscribed types arrive: user.updated etc. were not asked for.
+    assert!(receiver.received().iter().all(|r| {
+        let t = r.headers["x-caas-event"].to_str().unwrap();
+        t.starts_with("auth.") || t == "user.created" || t == "session.created"
+    }));
+    gw.stop().await;
+}
+
 on_both_stacks!(
     events_arrive_signed_and_retries_end_in_one_success,
     a_receiver_that_keeps_failing_ends_dead_and_can_be_replayed,
     webhooks_are_managed_per_tenant_and_targets_checked,
+    identity_events_reach_a_webhook_signed,
 );
