@@ -96,3 +96,25 @@ async fn every_published_identity_event_is_in_the_catalogue_and_arrives() {
     }
     platform.close().await;
 }
+
+/// The README's event table is the catalogue: every type, its meaning, in order.
+#[test]
+fn the_readme_lists_every_event_type() {
+    let readme = include_str!("../../../README.md");
+    let listed: Vec<(String, String)> = readme
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let name = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            (cells.len() == 5 && name.contains('.'))
+                .then(|| (name.to_owned(), cells[3].to_owned()))
+        })
+        .collect();
+    let catalogue: Vec<(String, String)> = Platform::catalogue()
+        .unwrap()
+        .types()
+        .iter()
+        .map(|t| (t.name.to_owned(), t.description.to_owned()))
+        .collect();
+    assert_eq!(listed, catalogue);
+}
