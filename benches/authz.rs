@@ -177,6 +177,7 @@ async fn engines(n: usize) -> (Engine, Engine, TenantId, AuthzRequest) {
     };
     let (engine, uncached) = (engine(EngineConfig::default().max_decisions), engine(0));
     engine
+        .admin()
         .publish_policies(
             &tenant,
             &PolicyDraft {
@@ -193,6 +194,7 @@ async fn engines(n: usize) -> (Engine, Engine, TenantId, AuthzRequest) {
         let engine = engine.clone();
         async move {
             engine
+                .admin()
                 .put_entity(
                     &tenant,
                     &uid,

@@ -78,6 +78,7 @@ async fn put(
     inherit: bool,
 ) -> caas_core::Result<()> {
     engine
+        .admin()
         .put_entity(
             t,
             e,
@@ -118,8 +119,8 @@ async fn main() -> caas_core::Result<()> {
     println!("1. tenants `acme` and `globex`; the built-in roles viewer ⊂ editor ⊂ admin ⊂ owner");
 
     let (olga, ed, vic) = (user("olga"), user("ed"), user("vic"));
-    engine.assign_role(t, "owner", &olga).await?;
-    engine.assign_role(t, "viewer", &vic).await?;
+    engine.admin().assign_role(t, "owner", &olga).await?;
+    engine.admin().assign_role(t, "viewer", &vic).await?;
     put(&engine, t, &folder("drive"), None, true).await?;
     put(
         &engine,
@@ -140,6 +141,7 @@ async fn main() -> caas_core::Result<()> {
     .await?;
     put(&engine, t, &doc("salaries"), Some(folder("hr")), true).await?;
     engine
+        .admin()
         .add_access(t, &folder("drive"), &ed, "editor", Some("olga"))
         .await?;
     println!(
@@ -152,7 +154,7 @@ async fn main() -> caas_core::Result<()> {
     show(&engine, t, &vic, "update", &doc("launch-plan")).await?;
 
     engine
-        .publish_policies(
+        .admin().publish_policies(
             t,
             &PolicyDraft {
                 policies: "@id(\"hr-is-private\")\n\
@@ -176,6 +178,7 @@ async fn main() -> caas_core::Result<()> {
 
     let partner = EntityRef::foreign(&globex.id, "pat");
     let grant = engine
+        .admin()
         .grant(
             t,
             &globex.id,
@@ -189,7 +192,7 @@ async fn main() -> caas_core::Result<()> {
     show(&engine, t, &partner, "read", &doc("launch-plan")).await?;
     show(&engine, t, &partner, "update", &doc("launch-plan")).await?;
     show(&engine, t, &partner, "read", &folder("drive")).await?;
-    engine.revoke_grant(t, &grant.id).await?;
+    engine.admin().revoke_grant(t, &grant.id).await?;
     println!("5. the grant is revoked");
     show(&engine, t, &partner, "read", &doc("launch-plan")).await?;
 

@@ -90,6 +90,7 @@ async fn main() -> caas_core::Result<()> {
 
     // Consent.
     privacy
+        .consents()
         .put_purpose(
             &shop,
             NewPurpose {
@@ -105,19 +106,23 @@ async fn main() -> caas_core::Result<()> {
     let give: GiveConsent = serde_json::from_value(
         serde_json::json!({ "purpose": "newsletter", "notice_version": "2026-11", "method": "web-form" }),
     )?;
-    let record = privacy.give_consent(&shop, "ana", give).await?;
+    let record = privacy.consents().give(&shop, "ana", give).await?;
     println!(
         "consent {} to `{}`: {:?}",
         record.record_id, record.purpose, record.state
     );
     println!(
         "has consent: {}",
-        privacy.has_consent(&shop, "ana", "newsletter").await?
+        privacy
+            .consents()
+            .has_consent(&shop, "ana", "newsletter")
+            .await?
     );
 
     // Access: every source's data in one document.
     let request = privacy
-        .submit_request(
+        .requests()
+        .submit(
             &shop,
             "ana",
             NewRequest {
@@ -130,16 +135,21 @@ async fn main() -> caas_core::Result<()> {
         .await?;
     println!("access request {} due {}", request.id, request.due_at);
     privacy
-        .verify_request(&shop, &request.id, "dpo", Some("email link".into()))
+        .requests()
+        .verify(&shop, &request.id, "dpo", Some("email link".into()))
         .await?;
-    privacy.approve_request(&shop, &request.id, "dpo").await?;
-    let export = privacy.request_export(&shop, &request.id).await?;
+    privacy
+        .requests()
+        .approve(&shop, &request.id, "dpo")
+        .await?;
+    let export = privacy.requests().export(&shop, &request.id).await?;
     println!("export manifest: {}", export["manifest"]);
     println!("export of shop.profile: {}", export["data"]["shop.profile"]);
 
     // Erasure, with the orders held for a tax audit.
     privacy
-        .place_hold(
+        .holds()
+        .place(
             &shop,
             NewHold {
                 scope: HoldScope::Category {
@@ -155,7 +165,8 @@ async fn main() -> caas_core::Result<()> {
         .await?;
     let before = log.checkpoint(&shop).await?;
     let request = privacy
-        .submit_request(
+        .requests()
+        .submit(
             &shop,
             "ana",
             NewRequest {
@@ -167,9 +178,13 @@ async fn main() -> caas_core::Result<()> {
         )
         .await?;
     privacy
-        .verify_request(&shop, &request.id, "dpo", None)
+        .requests()
+        .verify(&shop, &request.id, "dpo", None)
         .await?;
-    let done = privacy.approve_request(&shop, &request.id, "dpo").await?;
+    let done = privacy
+        .requests()
+        .approve(&shop, &request.id, "dpo")
+        .await?;
     if let Some(report) = done.result.and_then(|r| r.erasure) {
         for s in &report.sources {
             println!(
@@ -184,7 +199,7 @@ async fn main() -> caas_core::Result<()> {
     }
     println!(
         "deletion log: {}",
-        serde_json::to_string(&privacy.deletion_log(&shop).await?)?
+        serde_json::to_string(&privacy.requests().deletion_log(&shop).await?)?
     );
 
     // The audit log, checked as an outsider holding two checkpoints.

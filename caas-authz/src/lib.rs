@@ -11,6 +11,9 @@
 //!   hierarchy, cross-tenant grants.
 //! - [`Engine`]: decisions with reasons, batches, "which actions", filters;
 //!   the caches and their invalidation across instances; decision audit.
+//!   [`Engine::admin`] ([`AuthzAdmin`]) reads and writes the tenant's
+//!   policies, roles, entities, access entries and grants, dropping what
+//!   each write changes from every instance's caches.
 //! - [`RouteCheck`]: the four checks an API route declares.
 //!
 //! It depends only on `caas-core` (and Cedar); see DESIGN.md.
@@ -30,7 +33,9 @@ mod subject;
 
 pub use self::checks::{CHECK_SCOPE, Caller, RouteCheck, check_vouched_roles};
 pub use self::diagnostics::Finding;
-pub use self::engine::{AuthzRequest, CHANGED_TOPIC, Decision, Engine, EngineConfig, EngineParts};
+pub use self::engine::{
+    AuthzAdmin, AuthzRequest, CHANGED_TOPIC, Decision, Engine, EngineConfig, EngineParts,
+};
 pub use self::entities::{
     AccessEntry, EntityInput, EntityProvider, EntityRecord, MAX_ACCESS_ENTRIES, MAX_ATTRS_BYTES,
     MAX_PARENTS, SqlEntities,

@@ -78,14 +78,15 @@ impl Engine {
             .with_code("share_above_own_role")
             .with_field("role"));
         }
-        self.add_access(
-            tenant,
-            resource,
-            principal,
-            role,
-            by.map(|b| b.subject.as_str()),
-        )
-        .await
+        self.admin()
+            .add_access(
+                tenant,
+                resource,
+                principal,
+                role,
+                by.map(|b| b.subject.as_str()),
+            )
+            .await
     }
 
     /// Removes access entry `id` from `resource` on behalf of `by`: 404
@@ -99,6 +100,7 @@ impl Engine {
         by: Option<&Principal>,
     ) -> Result<AccessEntry> {
         let entry = self
+            .admin()
             .access_on(tenant, resource)
             .await?
             .into_iter()
@@ -113,6 +115,6 @@ impl Engine {
             ))
             .with_code("share_above_own_role"));
         }
-        self.remove_access(tenant, id).await
+        self.admin().remove_access(tenant, id).await
     }
 }

@@ -48,8 +48,12 @@ impl DataSubjectSource for AuthzSource {
 
     async fn export(&self, subject: &SubjectRef) -> Result<SubjectExport> {
         let user = EntityRef::new("User", subject.subject.as_str());
-        let entity = self.0.get_entity(&subject.tenant, &user).await?;
-        let access = self.0.access_held_by(&subject.tenant, &user).await?;
+        let entity = self.0.admin().get_entity(&subject.tenant, &user).await?;
+        let access = self
+            .0
+            .admin()
+            .access_held_by(&subject.tenant, &user)
+            .await?;
         let mut categories = BTreeMap::new();
         categories.insert("authz_entity".to_owned(), serde_json::to_value(entity)?);
         categories.insert("access_entries".to_owned(), serde_json::to_value(access)?);
@@ -62,7 +66,11 @@ impl DataSubjectSource for AuthzSource {
     async fn erase(&self, subject: &SubjectRef, _method: ErasureMethod) -> Result<ErasureOutcome> {
         let user = EntityRef::new("User", subject.subject.as_str());
         Ok(ErasureOutcome {
-            records: self.0.erase_principal(&subject.tenant, &user).await?,
+            records: self
+                .0
+                .admin()
+                .erase_principal(&subject.tenant, &user)
+                .await?,
             retained: Vec::new(),
         })
     }

@@ -21,7 +21,7 @@ mod subject;
 mod tenant;
 #[cfg(feature = "testkit")]
 pub mod testkit;
-mod validate;
+pub mod validate;
 
 pub use self::audit::{
     AuditEvent, AuditSink, MemoryAuditSink, Outcome, SharedAuditSink, TracingAuditSink,
@@ -52,7 +52,7 @@ pub use self::subject::{
     SubjectExport, SubjectRef,
 };
 pub use self::tenant::{
-    CorsSettings, MemoryTenantStore, NewTenant, Page, Resolution, SharedTenantStore,
+    Branding, CorsSettings, MemoryTenantStore, NewTenant, Page, Resolution, SharedTenantStore,
     SqlTenantStore, Tenant, TenantHints, TenantId, TenantProvisioner, TenantRef, TenantResolver,
     TenantSettings, TenantSlug, TenantSource, TenantStatus, TenantStore, TenantUpdate,
 };

@@ -25,7 +25,7 @@ pub fn bounded_duration(field: &'static str, secs: u64, max: Duration) -> Result
 }
 
 /// Shortens user input quoted in error messages to a readable length.
-pub(crate) fn truncate(s: &str) -> String {
+pub fn truncate(s: &str) -> String {
     const MAX: usize = 80;
     if s.chars().count() <= MAX {
         s.escape_debug().to_string()
@@ -38,7 +38,7 @@ pub(crate) fn truncate(s: &str) -> String {
 /// Checks that `value` is 1 to `max` characters of a-z, 0-9 and `extra`.
 ///
 /// `what` names the value in the message, e.g. ``topic name``.
-pub(crate) fn check_identifier(value: &str, what: &str, max: usize, extra: &[char]) -> Result<()> {
+pub fn check_identifier(value: &str, what: &str, max: usize, extra: &[char]) -> Result<()> {
     let ok = !value.is_empty()
         && value.len() <= max
         && value

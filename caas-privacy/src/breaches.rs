@@ -7,11 +7,12 @@
 use std::time::Duration;
 
 use caas_core::sql::{FromRow, Row, query};
-use caas_core::{Error, Result, TenantId, Timestamp, new_id};
+use caas_core::{Db, Error, Result, SharedClock, TenantId, Timestamp, new_id};
 use serde::{Deserialize, Serialize};
 
+use crate::check::{check_id, check_text};
 use crate::db;
-use crate::service::{Privacy, check_id, check_text};
+use crate::parts::{PrivacyParts, Trail};
 
 /// The authority must be told within this long of detection (Art. 33(1)).
 pub const AUTHORITY_DEADLINE: Duration = Duration::from_secs(72 * 3600);
@@ -126,14 +127,27 @@ impl FromRow for BreachRow {
     }
 }
 
-impl Privacy {
+/// Breach records. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Breaches {
+    db: Db,
+    clock: SharedClock,
+    trail: Trail,
+}
+
+impl Breaches {
+    /// The store on `parts.db`; changes are audited to `parts.audit`, and
+    /// `privacy.breach_*` events published on `parts.events`.
+    pub fn new(parts: &PrivacyParts) -> Self {
+        Breaches {
+            db: parts.db.clone(),
+            clock: parts.clock.clone(),
+            trail: Trail::new(parts),
+        }
+    }
+
     /// Records a breach.
-    pub async fn record_breach(
-        &self,
-        tenant: &TenantId,
-        new: NewBreach,
-        by: &str,
-    ) -> Result<Breach> {
+    pub async fn record(&self, tenant: &TenantId, new: NewBreach, by: &str) -> Result<Breach> {
         check_text(&new.nature, "nature", 4_000)?;
         for c in &new.categories {
             check_id(c, "categories")?;
@@ -146,7 +160,7 @@ impl Privacy {
                 check_text(v, field, 4_000)?;
             }
         }
-        let now = self.now();
+        let now = self.clock.now();
         let detected_at = new.detected_at.unwrap_or(now);
         if detected_at > now {
             return Err(
@@ -154,7 +168,7 @@ impl Privacy {
             );
         }
         let breach = Breach {
-            id: new_id(self.0.clock.as_ref()).to_string(),
+            id: new_id(self.clock.as_ref()).to_string(),
             detected_at,
             nature: new.nature,
             categories: new.categories,
@@ -179,18 +193,19 @@ impl Privacy {
         .bind(breach.detected_at)
         .bind(serde_json::to_string(&breach)?)
         .bind(now);
-        db::exec(self.db(), tenant, q).await?;
-        self.audit(
-            tenant,
-            by,
-            "privacy.breach_recorded",
-            &breach.id,
-            serde_json::json!({
-                "deadline": breach.authority_deadline,
-            }),
-        )
-        .await?;
-        self.publish(
+        db::exec(&self.db, tenant, q).await?;
+        self.trail
+            .audit(
+                tenant,
+                by,
+                "privacy.breach_recorded",
+                &breach.id,
+                serde_json::json!({
+                    "deadline": breach.authority_deadline,
+                }),
+            )
+            .await?;
+        self.trail.publish(
             tenant,
             "privacy.breach_recorded",
             serde_json::json!({ "breach_id": breach.id, "deadline": breach.authority_deadline }),
@@ -200,34 +215,34 @@ impl Privacy {
     }
 
     /// One breach; `not_found` when there is none.
-    pub async fn breach(&self, tenant: &TenantId, id: &str) -> Result<Breach> {
+    pub async fn get(&self, tenant: &TenantId, id: &str) -> Result<Breach> {
         let q = query("SELECT body FROM privacy_breaches WHERE tenant_id = $1 AND id = $2")
             .bind(tenant)
             .bind(id);
-        db::one::<BreachRow>(self.db(), tenant, q)
+        db::one::<BreachRow>(&self.db, tenant, q)
             .await?
             .map(|b| b.0)
             .ok_or_else(|| Error::not_found(format!("no breach `{id}`")))
     }
 
     /// The tenant's breaches, newest first.
-    pub async fn breaches(&self, tenant: &TenantId) -> Result<Vec<Breach>> {
+    pub async fn list(&self, tenant: &TenantId) -> Result<Vec<Breach>> {
         let q = query("SELECT body FROM privacy_breaches WHERE tenant_id = $1 ORDER BY id DESC")
             .bind(tenant);
-        let rows: Vec<BreachRow> = db::all(self.db(), tenant, q).await?;
+        let rows: Vec<BreachRow> = db::all(&self.db, tenant, q).await?;
         Ok(rows.into_iter().map(|b| b.0).collect())
     }
 
     /// Updates a breach (notifications, counts, measures).
-    pub async fn update_breach(
+    pub async fn update(
         &self,
         tenant: &TenantId,
         id: &str,
         update: BreachUpdate,
         by: &str,
     ) -> Result<Breach> {
-        let mut breach = self.breach(tenant, id).await?;
-        let now = self.now();
+        let mut breach = self.get(tenant, id).await?;
+        let now = self.clock.now();
         for (field, v) in [
             ("consequences", &update.consequences),
             ("measures", &update.measures),
@@ -291,22 +306,23 @@ impl Privacy {
         .bind(breach.authority_notified_at)
         .bind(serde_json::to_string(&breach)?)
         .bind(now);
-        db::exec(self.db(), tenant, q).await?;
-        self.audit(
-            tenant,
-            by,
-            "privacy.breach_updated",
-            id,
-            serde_json::json!({}),
-        )
-        .await?;
+        db::exec(&self.db, tenant, q).await?;
+        self.trail
+            .audit(
+                tenant,
+                by,
+                "privacy.breach_updated",
+                id,
+                serde_json::json!({}),
+            )
+            .await?;
         Ok(breach)
     }
 
     /// Announces (`privacy.breach_overdue`, once per breach) every breach
     /// past its deadline without notification; returns them.
-    pub async fn announce_overdue_breaches(&self, tenant: &TenantId) -> Result<Vec<Breach>> {
-        let now = self.now();
+    pub async fn announce_overdue(&self, tenant: &TenantId) -> Result<Vec<Breach>> {
+        let now = self.clock.now();
         let deadline_detected = now.saturating_sub(AUTHORITY_DEADLINE);
         let q = query(
             "SELECT body FROM privacy_breaches WHERE tenant_id = $1 AND authority_notified_at IS NULL \
@@ -314,7 +330,7 @@ impl Privacy {
         )
         .bind(tenant)
         .bind(deadline_detected);
-        let rows: Vec<BreachRow> = db::all(self.db(), tenant, q).await?;
+        let rows: Vec<BreachRow> = db::all(&self.db, tenant, q).await?;
         let mut out = Vec::new();
         for BreachRow(breach) in rows {
             if !breach.overdue(now) {
@@ -326,15 +342,16 @@ impl Privacy {
             )
             .bind(tenant)
             .bind(breach.id.as_str());
-            if db::exec(self.db(), tenant, q).await? == 1 {
-                self.publish(
-                    tenant,
-                    "privacy.breach_overdue",
-                    serde_json::json!({
-                        "breach": breach.id, "deadline": breach.authority_deadline,
-                    }),
-                )
-                .await;
+            if db::exec(&self.db, tenant, q).await? == 1 {
+                self.trail
+                    .publish(
+                        tenant,
+                        "privacy.breach_overdue",
+                        serde_json::json!({
+                            "breach": breach.id, "deadline": breach.authority_deadline,
+                        }),
+                    )
+                    .await;
                 out.push(breach);
             }
         }

@@ -1,12 +1,15 @@
 //! Privacy tooling for CAAS.
 //!
-//! - [`Privacy`]: purposes and consent records (ISO/IEC TS 27560 shape,
-//!   [`Privacy::has_consent`] for the other crates), data-subject requests
-//!   (access, portability, erasure, rectification, restriction, objection)
-//!   with due dates and extensions, fanned out to every registered
-//!   [`caas_core::DataSubjectSource`]; legal holds that block erasure of
-//!   what they cover; retention policies and runs; breach records with the
-//!   72-hour deadline; records of processing (Art. 30).
+//! - [`Privacy`]: the GDPR service, composed of small stores it hands out,
+//!   each of which can be built on its own from [`PrivacyParts`]:
+//!   [`Consents`] (purposes and consent records in ISO/IEC TS 27560 shape;
+//!   [`Consents::has_consent`] for the other crates), [`Requests`]
+//!   (data-subject requests — access, portability, erasure, rectification,
+//!   restriction, objection — with due dates and extensions, fanned out to
+//!   every [`caas_core::DataSubjectSource`] in the [`SourceRegistry`]),
+//!   [`Holds`] (legal holds that block erasure of what they cover),
+//!   [`Retention`] (policies and runs), [`Breaches`] (with the 72-hour
+//!   deadline) and [`Processing`] (records of processing, Art. 30).
 //! - [`audit`]: the tamper-evident audit log — an RFC 6962 Merkle tree per
 //!   tenant, signed C2SP checkpoints, inclusion and consistency proofs, an
 //!   offline verifier, and [`AuditLog`] as the platform's
@@ -27,11 +30,14 @@
 
 pub mod audit;
 mod breaches;
+mod check;
 mod consent;
 mod db;
 mod holds;
 mod migrations;
+mod parts;
 mod processing;
+mod registry;
 mod requests;
 mod retention;
 mod schedule;
@@ -39,22 +45,27 @@ mod service;
 mod source;
 
 pub use self::audit::AuditLog;
-pub use self::breaches::{AUTHORITY_DEADLINE, Breach, BreachUpdate, NewBreach};
+pub use self::breaches::{AUTHORITY_DEADLINE, Breach, BreachUpdate, Breaches, NewBreach};
 pub use self::consent::{
-    ConsentEvent, ConsentRecord, ConsentState, GiveConsent, LegalBasis, NewPurpose, Purpose,
+    ConsentEvent, ConsentRecord, ConsentState, Consents, GiveConsent, LegalBasis, NewPurpose,
+    Purpose,
 };
-pub use self::holds::{HoldRequest, HoldScope, HoldScopeKind, LegalHold, NewHold, Release};
+pub use self::holds::{HoldRequest, HoldScope, HoldScopeKind, Holds, LegalHold, NewHold, Release};
 pub use self::migrations::MIGRATIONS;
+pub use self::parts::PrivacyParts;
 pub use self::processing::{
-    Activity, Controller, ProcessingExport, ProcessingRecords, SourceCategories,
+    Activity, Controller, Processing, ProcessingExport, ProcessingRecords, SourceCategories,
 };
+pub use self::registry::SourceRegistry;
 pub use self::requests::{
     DataSubjectRequest, ErasureReport, Extension, ManifestEntry, NewRequest, RequestKind,
-    RequestResult, RequestState, SourceErasure, StateChange, due_date,
+    RequestResult, RequestState, Requests, SourceErasure, StateChange, due_date,
 };
-pub use self::retention::{CategoryRun, MAX_RETENTION_DAYS, RetentionPolicy, RetentionRun};
+pub use self::retention::{
+    CategoryRun, MAX_RETENTION_DAYS, Retention, RetentionPolicy, RetentionRun,
+};
 pub use self::schedule::SCHEDULE_EVERY;
-pub use self::service::{Privacy, PrivacyParts};
+pub use self::service::Privacy;
 pub use self::source::{AuditLogSource, PrivacyRecordsSource};
 
 use caas_core::EventType;

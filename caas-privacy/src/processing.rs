@@ -3,12 +3,14 @@
 //! registered purposes and every source's data categories.
 
 use caas_core::sql::{Scalar, query};
-use caas_core::{DataCategory, Error, Result, TenantId, Timestamp};
+use caas_core::{DataCategory, Db, Error, Result, SharedClock, TenantId, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::consent::Purpose;
+use crate::check::check_text;
+use crate::consent::{Consents, Purpose};
 use crate::db;
-use crate::service::{Privacy, check_text};
+use crate::parts::{PrivacyParts, Trail};
+use crate::registry::SourceRegistry;
 
 /// (a) The controller and its contacts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,9 +91,32 @@ pub struct ProcessingExport {
 
 const MAX_DOCUMENT: usize = 256 * 1024;
 
-impl Privacy {
+/// The records of processing. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Processing {
+    db: Db,
+    clock: SharedClock,
+    trail: Trail,
+    sources: SourceRegistry,
+    consents: Consents,
+}
+
+impl Processing {
+    /// The store on `parts.db`; the export lists every source in `sources`
+    /// and the purposes registered in `consents`. Changes are audited to
+    /// `parts.audit`.
+    pub fn new(parts: &PrivacyParts, sources: SourceRegistry, consents: Consents) -> Self {
+        Processing {
+            db: parts.db.clone(),
+            clock: parts.clock.clone(),
+            trail: Trail::audit_only(parts),
+            sources,
+            consents,
+        }
+    }
+
     /// Replaces the tenant's records of processing.
-    pub async fn put_processing(
+    pub async fn put(
         &self,
         tenant: &TenantId,
         records: ProcessingRecords,
@@ -122,33 +147,35 @@ impl Privacy {
         )
         .bind(tenant)
         .bind(text)
-        .bind(self.now());
-        db::exec(self.db(), tenant, q).await?;
-        self.audit(
-            tenant,
-            by,
-            "privacy.processing_changed",
-            &tenant.to_string(),
-            serde_json::json!({}),
-        )
-        .await?;
-        self.processing(tenant).await
+        .bind(self.clock.now());
+        db::exec(&self.db, tenant, q).await?;
+        self.trail
+            .audit(
+                tenant,
+                by,
+                "privacy.processing_changed",
+                &tenant.to_string(),
+                serde_json::json!({}),
+            )
+            .await?;
+        self.export(tenant).await
     }
 
     /// The records of processing with the purposes and every source's
     /// categories.
-    pub async fn processing(&self, tenant: &TenantId) -> Result<ProcessingExport> {
+    pub async fn export(&self, tenant: &TenantId) -> Result<ProcessingExport> {
         let q = query("SELECT document FROM privacy_processing WHERE tenant_id = $1").bind(tenant);
-        let doc: Option<Scalar<String>> = db::one(self.db(), tenant, q).await?;
+        let doc: Option<Scalar<String>> = db::one(&self.db, tenant, q).await?;
         let q =
             query("SELECT updated_at FROM privacy_processing WHERE tenant_id = $1").bind(tenant);
-        let updated: Option<Scalar<i64>> = db::one(self.db(), tenant, q).await?;
+        let updated: Option<Scalar<i64>> = db::one(&self.db, tenant, q).await?;
         let records = match doc {
             Some(Scalar(text)) => db::json(&text)?,
             None => ProcessingRecords::default(),
         };
         let sources = self
-            .sources()?
+            .sources
+            .all()?
             .iter()
             .map(|s| SourceCategories {
                 source: s.name().to_owned(),
@@ -158,7 +185,7 @@ impl Privacy {
         Ok(ProcessingExport {
             tenant: *tenant,
             records,
-            purposes: self.purposes(tenant).await?,
+            purposes: self.consents.purposes(tenant).await?,
             sources,
             updated_at: updated.map(|Scalar(ms)| Timestamp::from_millis(ms)),
         })

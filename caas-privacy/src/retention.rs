@@ -4,12 +4,14 @@
 //! hold, keeps the records of subjects under hold, and is logged.
 
 use caas_core::sql::{FromRow, Row, query};
-use caas_core::{ErasureMethod, Error, Result, TenantId, Timestamp, new_id};
+use caas_core::{Db, ErasureMethod, Error, Result, SharedClock, TenantId, Timestamp, new_id};
 use serde::{Deserialize, Serialize};
 
+use crate::check::check_id;
 use crate::db;
-use crate::holds::HoldScope;
-use crate::service::{Privacy, check_id};
+use crate::holds::{HoldScope, Holds};
+use crate::parts::{PrivacyParts, Trail};
+use crate::registry::SourceRegistry;
 
 /// The longest retention a policy may set (100 years).
 pub const MAX_RETENTION_DAYS: u32 = 36_500;
@@ -105,9 +107,32 @@ impl FromRow for RunRow {
     }
 }
 
-impl Privacy {
+/// Retention policies and runs. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Retention {
+    db: Db,
+    clock: SharedClock,
+    trail: Trail,
+    sources: SourceRegistry,
+    holds: Holds,
+}
+
+impl Retention {
+    /// The store on `parts.db`; runs reach every source in `sources` and
+    /// spare what `holds` keeps. Policy changes and runs are audited to
+    /// `parts.audit`.
+    pub fn new(parts: &PrivacyParts, sources: SourceRegistry, holds: Holds) -> Self {
+        Retention {
+            db: parts.db.clone(),
+            clock: parts.clock.clone(),
+            trail: Trail::audit_only(parts),
+            sources,
+            holds,
+        }
+    }
+
     /// Sets (or replaces) the policy of a category.
-    pub async fn put_retention_policy(
+    pub async fn put_policy(
         &self,
         tenant: &TenantId,
         policy: RetentionPolicy,
@@ -127,36 +152,37 @@ impl Privacy {
         .bind(policy.category.as_str())
         .bind(i64::from(policy.max_age_days) * 86_400_000)
         .bind(action)
-        .bind(self.now());
-        db::exec(self.db(), tenant, q).await?;
-        self.audit(
-            tenant,
-            by,
-            "privacy.retention_policy_changed",
-            &policy.category,
-            serde_json::json!({
-                "max_age_days": policy.max_age_days, "action": action,
-            }),
-        )
-        .await?;
+        .bind(self.clock.now());
+        db::exec(&self.db, tenant, q).await?;
+        self.trail
+            .audit(
+                tenant,
+                by,
+                "privacy.retention_policy_changed",
+                &policy.category,
+                serde_json::json!({
+                    "max_age_days": policy.max_age_days, "action": action,
+                }),
+            )
+            .await?;
         Ok(policy)
     }
 
     /// The tenant's retention policies, by category.
-    pub async fn retention_policies(&self, tenant: &TenantId) -> Result<Vec<RetentionPolicy>> {
+    pub async fn policies(&self, tenant: &TenantId) -> Result<Vec<RetentionPolicy>> {
         let q = query(
             "SELECT category, max_age_ms, action FROM privacy_retention_policies WHERE tenant_id = $1 \
              ORDER BY category",
         )
         .bind(tenant);
-        let rows: Vec<PolicyRow> = db::all(self.db(), tenant, q).await?;
+        let rows: Vec<PolicyRow> = db::all(&self.db, tenant, q).await?;
         Ok(rows.into_iter().map(|p| p.0).collect())
     }
 
     /// Runs every policy of `tenant` now; the run is stored and audited.
-    pub async fn run_retention(&self, tenant: &TenantId, by: &str) -> Result<RetentionRun> {
-        let now = self.now();
-        let holds = self.holds_in_force(tenant).await?;
+    pub async fn run(&self, tenant: &TenantId, by: &str) -> Result<RetentionRun> {
+        let now = self.clock.now();
+        let holds = self.holds.in_force(tenant).await?;
         let keep: Vec<String> = holds
             .iter()
             .filter_map(|h| match &h.scope {
@@ -164,9 +190,9 @@ impl Privacy {
                 _ => None,
             })
             .collect();
-        let sources = self.sources()?;
+        let sources = self.sources.all()?;
         let mut categories = Vec::new();
-        for policy in self.retention_policies(tenant).await? {
+        for policy in self.policies(tenant).await? {
             let cutoff = now.saturating_sub(std::time::Duration::from_secs(
                 u64::from(policy.max_age_days) * 86_400,
             ));
@@ -200,7 +226,7 @@ impl Privacy {
             });
         }
         let run = RetentionRun {
-            id: new_id(self.0.clock.as_ref()).to_string(),
+            id: new_id(self.clock.as_ref()).to_string(),
             at: now,
             categories,
         };
@@ -211,28 +237,29 @@ impl Privacy {
         .bind(run.id.as_str())
         .bind(now)
         .bind(serde_json::to_string(&run)?);
-        db::exec(self.db(), tenant, q).await?;
-        self.audit(
-            tenant,
-            by,
-            "privacy.retention_run",
-            &run.id,
-            serde_json::json!({
-                "erased": run.erased(),
-            }),
-        )
-        .await?;
+        db::exec(&self.db, tenant, q).await?;
+        self.trail
+            .audit(
+                tenant,
+                by,
+                "privacy.retention_run",
+                &run.id,
+                serde_json::json!({
+                    "erased": run.erased(),
+                }),
+            )
+            .await?;
         Ok(run)
     }
 
     /// The tenant's retention runs, newest first (at most `limit`).
-    pub async fn retention_runs(&self, tenant: &TenantId, limit: u32) -> Result<Vec<RetentionRun>> {
+    pub async fn runs(&self, tenant: &TenantId, limit: u32) -> Result<Vec<RetentionRun>> {
         let q = query(
             "SELECT report FROM privacy_retention_runs WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2",
         )
         .bind(tenant)
         .bind(i64::from(limit.clamp(1, 1_000)));
-        let rows: Vec<RunRow> = db::all(self.db(), tenant, q).await?;
+        let rows: Vec<RunRow> = db::all(&self.db, tenant, q).await?;
         rows.iter().map(|r| db::json(&r.0)).collect()
     }
 }

@@ -22,10 +22,11 @@ impl Privacy {
                 continue;
             }
             erased += self
-                .run_retention(&tenant.id, "retention-schedule")
+                .retention()
+                .run(&tenant.id, "retention-schedule")
                 .await?
                 .erased();
-            self.announce_overdue_breaches(&tenant.id).await?;
+            self.breaches().announce_overdue(&tenant.id).await?;
         }
         Ok(erased)
     }

@@ -3,43 +3,30 @@
 //! entries about a subject ([`AuditLogSource`]).
 
 use std::collections::BTreeMap;
-use std::sync::Weak;
 
 use async_trait::async_trait;
 use caas_core::sql::{FromRow, Row, query};
 use caas_core::{
-    DataCategory, DataSubjectSource, ErasureMethod, ErasureOutcome, Error, Result, Retained,
+    DataCategory, DataSubjectSource, ErasureMethod, ErasureOutcome, Result, Retained,
     SubjectExport, SubjectRef, TenantId, Timestamp,
 };
 
 use crate::audit::AuditLog;
-use crate::service::{Inner, Privacy};
+use crate::consent::Consents;
+use crate::requests;
 
 /// Consent records, their history, and the subject's requests.
 #[derive(Debug, Clone)]
 pub struct PrivacyRecordsSource {
-    // Weak: the service owns its registry, which holds this source.
-    privacy: Weak<Inner>,
-}
-
-impl std::fmt::Debug for Inner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Privacy").finish_non_exhaustive()
-    }
+    // The consent store, not the request store: requests fan out to the
+    // registry that holds this source.
+    consents: Consents,
 }
 
 impl PrivacyRecordsSource {
-    pub(crate) fn new(privacy: &Privacy) -> Self {
-        PrivacyRecordsSource {
-            privacy: std::sync::Arc::downgrade(&privacy.0),
-        }
-    }
-
-    fn privacy(&self) -> Result<Privacy> {
-        self.privacy
-            .upgrade()
-            .map(Privacy)
-            .ok_or_else(|| Error::unavailable("the privacy service was shut down"))
+    /// The records in `consents`'s database.
+    pub fn new(consents: Consents) -> Self {
+        PrivacyRecordsSource { consents }
     }
 }
 
@@ -81,19 +68,15 @@ impl DataSubjectSource for PrivacyRecordsSource {
     }
 
     async fn export(&self, subject: &SubjectRef) -> Result<SubjectExport> {
-        let privacy = self.privacy()?;
+        let (t, s) = (&subject.tenant, subject.subject.as_str());
         let mut categories = BTreeMap::new();
-        let consents = privacy.consents(&subject.tenant, &subject.subject).await?;
-        let history = privacy
-            .consent_history(&subject.tenant, &subject.subject)
-            .await?;
+        let consents = self.consents.list(t, s).await?;
+        let history = self.consents.history(t, s).await?;
         categories.insert(
             "consent".to_owned(),
             serde_json::json!({ "records": consents, "history": history }),
         );
-        let requests = privacy
-            .requests(&subject.tenant, Some(&subject.subject))
-            .await?;
+        let requests = requests::of_subject(self.consents.db(), t, s).await?;
         categories.insert(
             "privacy_requests".to_owned(),
             serde_json::to_value(requests)?,
@@ -105,9 +88,8 @@ impl DataSubjectSource for PrivacyRecordsSource {
     }
 
     async fn erase(&self, subject: &SubjectRef, _method: ErasureMethod) -> Result<ErasureOutcome> {
-        let privacy = self.privacy()?;
         let (t, s) = (&subject.tenant, subject.subject.as_str());
-        let mut tx = privacy.db().tenant_tx(t).await?;
+        let mut tx = self.consents.db().tenant_tx(t).await?;
         let mut records = 0;
         for sql in [
             "DELETE FROM privacy_consents WHERE tenant_id = $1 AND subject = $2",
@@ -149,8 +131,7 @@ impl DataSubjectSource for PrivacyRecordsSource {
         if category != "consent" {
             return Ok(None);
         }
-        let privacy = self.privacy()?;
-        let mut tx = privacy.db().tenant_tx(tenant).await?;
+        let mut tx = self.consents.db().tenant_tx(tenant).await?;
         let rows: Vec<OldRecord> = query(
             "SELECT id, subject FROM privacy_consents WHERE tenant_id = $1 AND state <> 'given' \
              AND updated_at < $2",

@@ -53,18 +53,26 @@ pub use self::tenant_arg::tenant_arg;
 
 /// The OpenAPI document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes::api().into_openapi()
+    routes::api().into_parts().0.into_openapi()
 }
 
 /// The HTTP application over `state`: every route, `/openapi.json`,
-/// Swagger UI at `/docs/`, inside the middleware chain.
+/// Swagger UI at `/docs/`, inside the middleware chain; `/v1/…` also under
+/// `/t/{slug}/v1/…`.
 pub fn app(state: AppState) -> Router {
-    let (api, openapi) = routes::api().split_for_parts();
+    let (routes, checks) = routes::api().into_parts();
+    let (api, openapi) = routes.split_for_parts();
     let router = api
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed);
-    middleware::stack(router, &state).with_state(state)
+    let app = middleware::stack(router, &state, checks).with_state(state);
+    // Rewriting a path has to happen before routing: around the router.
+    Router::new().fallback_service(
+        tower::ServiceBuilder::new()
+            .map_request(middleware::tenant_path::rewrite)
+            .service(app),
+    )
 }
 
 /// A bound, ready server.
@@ -249,7 +257,7 @@ pub async fn retention_run(config: ServeConfig, tenant: Option<&str>) -> Result<
     let platform = open_platform(&config).await?;
     let mut lines = Vec::new();
     for t in tenants_of(&platform, tenant).await? {
-        let run = platform.privacy.run_retention(&t, "operator").await?;
+        let run = platform.privacy.retention().run(&t, "operator").await?;
         lines.push(format!(
             "{t}: run {} erased {} records over {} policies",
             run.id,

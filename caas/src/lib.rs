@@ -15,7 +15,7 @@ pub use self::background::Background;
 pub use self::config::{AuthConfig, PlatformConfig, WebhookConfig};
 pub use self::platform::Platform;
 pub use self::provision::Provisioners;
-pub use self::tenants::FirstAdmin;
+pub use self::tenants::{FirstAdmin, SETTINGS_SECTIONS};
 
 // The crates, so a user depends on `caas` alone.
 pub use caas_auth as auth;

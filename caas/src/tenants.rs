@@ -10,6 +10,12 @@ use caas_core::{
 
 use crate::Platform;
 
+/// The sections of `TenantSettings::extensions` that a crate reads.
+pub const SETTINGS_SECTIONS: &[&str] = &[
+    caas_auth::AuthSettings::SECTION,
+    caas_core::Branding::SECTION,
+];
+
 /// A new tenant's first administrator: a user holding the role `admin`.
 #[derive(Debug, Clone)]
 pub struct FirstAdmin {
@@ -20,10 +26,23 @@ pub struct FirstAdmin {
 }
 
 impl Platform {
-    /// Checks the crates' sections of `settings` (`extensions.auth`, …);
-    /// the tenant store checks the rest.
+    /// Checks the crates' sections of `settings` (`extensions.auth`, …):
+    /// a section no crate reads is refused (a misspelt one would otherwise
+    /// be stored and silently ignored), and each known one must read as its
+    /// crate's type with unknown keys refused. The tenant store checks the rest.
     pub fn check_settings(&self, settings: &TenantSettings) -> Result<()> {
-        caas_auth::AuthSettings::check(settings)
+        for name in settings.extensions.keys() {
+            if !SETTINGS_SECTIONS.contains(&name.as_str()) {
+                return Err(Error::invalid_input(format!(
+                    "`{}` is not a settings section; the sections are: {}",
+                    caas_core::validate::truncate(name),
+                    SETTINGS_SECTIONS.join(", ")
+                ))
+                .with_field(format!("settings.extensions.{name}")));
+            }
+        }
+        caas_auth::AuthSettings::check(settings)?;
+        caas_core::Branding::check(settings)
     }
 
     /// Creates a tenant, provisions it (its tenant key, then its signing

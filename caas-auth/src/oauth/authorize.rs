@@ -5,10 +5,11 @@
 
 use std::collections::BTreeSet;
 
-use caas_core::{Error, Result};
+use caas_core::Result;
 use serde::{Deserialize, Serialize};
 
 use super::clients::{GrantType, OAuthClient};
+use super::error::{OAuthError, OAuthErrorCode};
 use super::pkce;
 
 /// The scopes every client may ask for.
@@ -87,7 +88,7 @@ pub struct AuthorizationRequest {
 pub enum AuthorizeError {
     /// Show this error to the user: the client or the redirect URI is not
     /// trustworthy, so nothing is sent to it.
-    Show(Error),
+    Show(OAuthError),
     /// Send this error back to the client's redirect URI.
     Redirect(String),
 }
@@ -108,15 +109,17 @@ pub fn redirect_url(redirect_uri: &str, issuer: &str, params: &[(&str, &str)]) -
     url.to_string()
 }
 
-/// The error redirect for `request` (RFC 6749 §4.1.2.1).
+/// The redirect answering a request with `error` (RFC 6749 §4.1.2.1).
 pub fn error_redirect(
     redirect_uri: &str,
     state: Option<&str>,
     issuer: &str,
-    error: &str,
-    description: &str,
+    error: &OAuthError,
 ) -> String {
-    let mut params = vec![("error", error), ("error_description", description)];
+    let mut params = vec![
+        ("error", error.code().as_str()),
+        ("error_description", error.description()),
+    ];
     if let Some(state) = state {
         params.push(("state", state));
     }
@@ -124,7 +127,7 @@ pub fn error_redirect(
 }
 
 fn show(message: &'static str) -> AuthorizeError {
-    AuthorizeError::Show(Error::invalid_input(message).with_code("invalid_request"))
+    AuthorizeError::Show(OAuthError::invalid_request(message))
 }
 
 /// Checks `params` for `client` (looked up by the caller; `None`: unknown).
@@ -137,10 +140,10 @@ pub fn check(
         return Err(show("the request names no client (`client_id`)"));
     }
     let Some(client) = client else {
-        return Err(AuthorizeError::Show(
-            Error::invalid_input("the client is unknown to this tenant")
-                .with_code("invalid_client"),
-        ));
+        return Err(AuthorizeError::Show(OAuthError::new(
+            OAuthErrorCode::InvalidClient,
+            "the client is unknown to this tenant",
+        )));
     };
     let Some(redirect_uri) = params.redirect_uri.as_deref() else {
         return Err(show("the request names no `redirect_uri`"));
@@ -156,24 +159,23 @@ pub fn check(
         ));
     }
     let state = params.state.as_deref();
-    let fail = |error: &str, description: &str| {
+    let fail = |code: OAuthErrorCode, description: &str| {
         AuthorizeError::Redirect(error_redirect(
             redirect_uri,
             state,
             issuer,
-            error,
-            description,
+            &OAuthError::new(code, description.to_owned()),
         ))
     };
     if params.request.is_some() || params.request_uri.is_some() {
         return Err(fail(
-            "request_not_supported",
+            OAuthErrorCode::RequestNotSupported,
             "request objects are not supported",
         ));
     }
     if params.response_type.as_deref() != Some("code") {
         return Err(fail(
-            "unsupported_response_type",
+            OAuthErrorCode::UnsupportedResponseType,
             "only `response_type=code` is supported",
         ));
     }
@@ -183,7 +185,7 @@ pub fn check(
         .is_some_and(|m| m != "query")
     {
         return Err(fail(
-            "invalid_request",
+            OAuthErrorCode::InvalidRequest,
             "only `response_mode=query` is supported",
         ));
     }
@@ -193,7 +195,7 @@ pub fn check(
         .contains(&GrantType::AuthorizationCode)
     {
         return Err(fail(
-            "unauthorized_client",
+            OAuthErrorCode::UnauthorizedClient,
             "this client may not use the authorization-code grant",
         ));
     }
@@ -202,7 +204,7 @@ pub fn check(
         let known = STANDARD_SCOPES.contains(&s) || client.settings.scopes.iter().any(|c| c == s);
         if !known {
             return Err(fail(
-                "invalid_scope",
+                OAuthErrorCode::InvalidScope,
                 "a requested scope is unknown to this client",
             ));
         }
@@ -214,7 +216,7 @@ pub fn check(
         params.code_challenge.as_deref(),
         params.code_challenge_method.as_deref(),
     )
-    .map_err(|e| fail("invalid_request", e.message()))?;
+    .map_err(|e| fail(OAuthErrorCode::InvalidRequest, e.message()))?;
     let prompt: BTreeSet<String> = params
         .prompt
         .as_deref()
@@ -226,11 +228,14 @@ pub fn check(
         .iter()
         .any(|p| !matches!(p.as_str(), "none" | "login" | "consent" | "select_account"))
     {
-        return Err(fail("invalid_request", "`prompt` has an unknown value"));
+        return Err(fail(
+            OAuthErrorCode::InvalidRequest,
+            "`prompt` has an unknown value",
+        ));
     }
     if prompt.contains("none") && prompt.len() > 1 {
         return Err(fail(
-            "invalid_request",
+            OAuthErrorCode::InvalidRequest,
             "`prompt=none` cannot be combined with other values",
         ));
     }
@@ -240,7 +245,7 @@ pub fn check(
             Ok(n) if n >= 0 => Some(n),
             _ => {
                 return Err(fail(
-                    "invalid_request",
+                    OAuthErrorCode::InvalidRequest,
                     "`max_age` must be a number of seconds",
                 ));
             }
@@ -250,7 +255,7 @@ pub fn check(
     if let Some(resource) = params.resource.as_deref().filter(|r| !r.is_empty()) {
         if !client.settings.audiences.iter().any(|a| a == resource) {
             return Err(fail(
-                "invalid_target",
+                OAuthErrorCode::InvalidTarget,
                 "the requested `resource` is not allowed for this client",
             ));
         }
@@ -260,7 +265,7 @@ pub fn check(
         |v: Option<&String>, field: &str| -> std::result::Result<Option<String>, AuthorizeError> {
             match v {
                 Some(v) if v.len() > 512 => Err(fail(
-                    "invalid_request",
+                    OAuthErrorCode::InvalidRequest,
                     &format!("`{field}` may be at most 512 characters"),
                 )),
                 other => Ok(other.cloned()),
@@ -292,8 +297,11 @@ pub fn narrow(requested: Option<&str>, allowed: &[String]) -> Result<Vec<String>
             if wanted.iter().all(|w| allowed.contains(w)) {
                 Ok(wanted)
             } else {
-                Err(Error::invalid_input("a requested scope was not granted")
-                    .with_code("invalid_scope"))
+                Err(OAuthError::new(
+                    OAuthErrorCode::InvalidScope,
+                    "a requested scope was not granted",
+                )
+                .into())
             }
         }
     }

@@ -9,12 +9,13 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use caas_core::{Error, ErrorKind, KvKey, Namespace, Result, SharedKvStore, TenantId};
+use caas_core::{Error, KvKey, Namespace, Result, SharedKvStore, TenantId};
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
 use super::clients::{AuthMethod, ClientType, OAuthClient, OAuthClients};
+use super::error::OAuthError;
 use crate::opaque;
 
 /// The assertion type of `private_key_jwt`.
@@ -35,14 +36,14 @@ pub struct ClientCredentials {
     pub assertion: Option<String>,
 }
 
-/// The `invalid_client` error.
+/// The `invalid_client` error ([`OAuthError::invalid_client`]) as an
+/// [`Error`].
 pub fn invalid_client() -> Error {
-    Error::new(ErrorKind::Unauthenticated, "client authentication failed")
-        .with_code("invalid_client")
+    OAuthError::invalid_client().into()
 }
 
 fn malformed(message: &'static str) -> Error {
-    Error::invalid_input(message).with_code("invalid_request")
+    OAuthError::invalid_request(message).into()
 }
 
 #[derive(Deserialize)]

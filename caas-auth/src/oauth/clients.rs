@@ -8,6 +8,7 @@ use caas_core::{Db, Error, Result, SecretString, SharedClock, TenantId, Timestam
 use data_encoding::BASE32_NOPAD;
 use serde::{Deserialize, Serialize};
 
+use super::error::OAuthError;
 use crate::opaque;
 
 /// Whether a client can keep a secret.
@@ -479,13 +480,7 @@ impl OAuthClients {
         id: &str,
         secret: &str,
     ) -> Result<OAuthClient> {
-        let refused = || {
-            Error::new(
-                caas_core::ErrorKind::Unauthenticated,
-                "client authentication failed",
-            )
-            .with_code("invalid_client")
-        };
+        let refused = || Error::from(OAuthError::invalid_client());
         let mut tx = self.db.tenant_tx(tenant).await?;
         let row = Self::row(&mut tx, tenant, id).await?;
         tx.commit().await?;

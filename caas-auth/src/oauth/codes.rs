@@ -10,6 +10,7 @@ use caas_core::{Error, KvKey, Namespace, Result, SharedClock, SharedKvStore, Ten
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::error::OAuthError;
 use crate::opaque;
 
 /// How long a code may be redeemed.
@@ -77,7 +78,7 @@ fn key(tenant: &TenantId, code: &str) -> Result<KvKey> {
 }
 
 fn invalid_grant(message: &'static str) -> Error {
-    Error::invalid_input(message).with_code("invalid_grant")
+    OAuthError::invalid_grant(message).into()
 }
 
 impl AuthorizationCodes {

@@ -2,8 +2,8 @@
 //! the client registry ([`OAuthClients`]), client authentication
 //! ([`client_auth`]), authorization requests ([`authorize`]), one-time
 //! codes ([`AuthorizationCodes`]), remembered consent ([`Consents`]),
-//! browser logins ([`BrowserSessions`]) and the endpoints' logic
-//! ([`Provider`]).
+//! browser logins ([`BrowserSessions`]), the protocol's error answers
+//! ([`OAuthError`]) and the endpoints' logic ([`Provider`]).
 
 pub mod authorize;
 mod browser;
@@ -11,6 +11,7 @@ pub mod client_auth;
 mod clients;
 mod codes;
 mod consent;
+mod error;
 pub mod pkce;
 mod provider;
 
@@ -22,6 +23,7 @@ pub use self::clients::{
 };
 pub use self::codes::{AuthorizationCodes, CODE_TTL, CodeGrant, Redeemed};
 pub use self::consent::Consents;
+pub use self::error::{OAuthError, OAuthErrorCode};
 pub use self::provider::{
     INTROSPECT_SCOPE, LogoutParams, LogoutPlan, Next, Provider, TokenParams, TokenResponse,
     half_hash,

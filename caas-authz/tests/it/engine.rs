@@ -99,17 +99,18 @@ async fn decide(
 }
 
 async fn put(e: &Engine, t: &TenantId, uid: &EntityRef, parents: &[EntityRef], inherit: bool) {
-    e.put_entity(
-        t,
-        uid,
-        &EntityInput {
-            attrs: serde_json::Map::new(),
-            parents: parents.to_vec(),
-            inherit,
-        },
-    )
-    .await
-    .unwrap();
+    e.admin()
+        .put_entity(
+            t,
+            uid,
+            &EntityInput {
+                attrs: serde_json::Map::new(),
+                parents: parents.to_vec(),
+                inherit,
+            },
+        )
+        .await
+        .unwrap();
 }
 
 async fn roles_access_and_grants(b: &Backend) {
@@ -129,7 +130,7 @@ async fn roles_access_and_grants(b: &Backend) {
 
     // Built-in roles and their hierarchy: an editor reads (viewer's), an
     // admin edits (editor's), but an editor does not share (admin's).
-    e.assign_role(t, "editor", &ann).await.unwrap();
+    e.admin().assign_role(t, "editor", &ann).await.unwrap();
     let d = decide(&e, t, &ann, "read", &doc("d1")).await;
     assert!(d.allow);
     assert_eq!(d.reasons, ["caas.role.viewer"]);
@@ -146,26 +147,27 @@ async fn roles_access_and_grants(b: &Backend) {
         .await
         .unwrap();
     assert_eq!(actions, ["create", "delete", "list", "read", "update"]);
-    e.unassign_role(t, "editor", &ann).await.unwrap();
+    e.admin().unassign_role(t, "editor", &ann).await.unwrap();
     assert!(!decide(&e, t, &ann, "read", &doc("d1")).await.allow);
-    assert!(e.unassign_role(t, "editor", &ann).await.is_err());
+    assert!(e.admin().unassign_role(t, "editor", &ann).await.is_err());
 
     // A tenant role inheriting a built-in one, held through a group.
-    e.put_role(
-        t,
-        RoleDef {
-            name: "auditor".into(),
-            description: None,
-            permissions: vec!["export".into()],
-            inherits: vec!["viewer".into()],
-            builtin: false,
-        },
-    )
-    .await
-    .unwrap();
+    e.admin()
+        .put_role(
+            t,
+            RoleDef {
+                name: "auditor".into(),
+                description: None,
+                permissions: vec!["export".into()],
+                inherits: vec!["viewer".into()],
+                builtin: false,
+            },
+        )
+        .await
+        .unwrap();
     let staff = EntityRef::new("Group", "staff");
     put(&e, t, &staff, &[], true).await;
-    e.assign_role(t, "auditor", &staff).await.unwrap();
+    e.admin().assign_role(t, "auditor", &staff).await.unwrap();
     put(&e, t, &cid, std::slice::from_ref(&staff), true).await;
     assert!(decide(&e, t, &cid, "export", &doc("d1")).await.allow);
     assert!(decide(&e, t, &cid, "read", &doc("d1")).await.allow);
@@ -177,7 +179,10 @@ async fn roles_access_and_grants(b: &Backend) {
         inherits: vec!["auditor".into()],
         builtin: false,
     };
-    assert_eq!(e.put_role(t, cycle).await.unwrap_err().code(), "role_cycle");
+    assert_eq!(
+        e.admin().put_role(t, cycle).await.unwrap_err().code(),
+        "role_cycle"
+    );
 
     // Access entries inherit down the hierarchy until a resource breaks it.
     put(&e, t, &folder("root"), &[], true).await;
@@ -186,6 +191,7 @@ async fn roles_access_and_grants(b: &Backend) {
     put(&e, t, &doc("plan"), &[folder("team")], true).await;
     put(&e, t, &doc("salaries"), &[folder("private")], true).await;
     let entry = e
+        .admin()
         .add_access(t, &folder("root"), &bob, "editor", Some("ann"))
         .await
         .unwrap();
@@ -197,15 +203,20 @@ async fn roles_access_and_grants(b: &Backend) {
     assert!(!decide(&e, t, &bob, "read", &folder("private")).await.allow);
     assert!(!decide(&e, t, &bob, "read", &doc("elsewhere")).await.allow);
     // An entry on the breaking folder itself applies below it.
-    e.add_access(t, &folder("private"), &bob, "viewer", None)
+    e.admin()
+        .add_access(t, &folder("private"), &bob, "viewer", None)
         .await
         .unwrap();
     assert!(decide(&e, t, &bob, "read", &doc("salaries")).await.allow);
     assert!(!decide(&e, t, &bob, "update", &doc("salaries")).await.allow);
-    let dup = e.add_access(t, &folder("root"), &bob, "editor", None).await;
+    let dup = e
+        .admin()
+        .add_access(t, &folder("root"), &bob, "editor", None)
+        .await;
     assert_eq!(dup.unwrap_err().code(), "access_exists");
     // A cycle in the resource hierarchy is refused, nothing changes.
     let err = e
+        .admin()
         .put_entity(
             t,
             &folder("root"),
@@ -216,13 +227,13 @@ async fn roles_access_and_grants(b: &Backend) {
         )
         .await;
     assert_eq!(err.unwrap_err().code(), "entity_cycle");
-    e.remove_access(t, &entry.id).await.unwrap();
+    e.admin().remove_access(t, &entry.id).await.unwrap();
     assert!(!decide(&e, t, &bob, "update", &doc("plan")).await.allow);
 
     // A tenant policy: forbid overrides the role policies, named by @id.
     let schema = "entity Folder in [Folder]; entity Doc in [Folder]; \
                   action read, update, export appliesTo { principal: [User], resource: [Doc, Folder] };";
-    e.publish_policies(
+    e.admin().publish_policies(
         t,
         &PolicyDraft {
             policies: "@id(\"no-salaries\")\nforbid(principal, action, resource in Folder::\"private\") unless { principal == User::\"ann\" };".into(),
@@ -242,6 +253,7 @@ async fn roles_access_and_grants(b: &Backend) {
     // A cross-tenant grant: B's user may read A's team folder, nothing else.
     let dan = EntityRef::foreign(&other.id, "dan");
     let grant = e
+        .admin()
         .grant(t, &other.id, "dan", "viewer", &folder("team"), Some("ann"))
         .await
         .unwrap();
@@ -264,16 +276,17 @@ async fn roles_access_and_grants(b: &Backend) {
         .await
         .unwrap();
     assert!(!claimed.allow);
-    assert_eq!(e.grants(t).await.unwrap().len(), 1);
-    assert!(e.grants(&other.id).await.unwrap().is_empty());
+    assert_eq!(e.admin().grants(t).await.unwrap().len(), 1);
+    assert!(e.admin().grants(&other.id).await.unwrap().is_empty());
     assert!(
-        e.grant(t, t, "dan", "viewer", &folder("team"), None)
+        e.admin()
+            .grant(t, t, "dan", "viewer", &folder("team"), None)
             .await
             .is_err()
     );
-    e.revoke_grant(t, &grant.id).await.unwrap();
+    e.admin().revoke_grant(t, &grant.id).await.unwrap();
     assert!(!decide(&e, t, &dan, "read", &doc("plan")).await.allow);
-    assert!(e.revoke_grant(t, &grant.id).await.is_err());
+    assert!(e.admin().revoke_grant(t, &grant.id).await.is_err());
 
     // Tenant B sees none of it.
     assert!(
@@ -282,7 +295,8 @@ async fn roles_access_and_grants(b: &Backend) {
             .allow
     );
     assert!(
-        e.get_entity(&other.id, &doc("plan"))
+        e.admin()
+            .get_entity(&other.id, &doc("plan"))
             .await
             .unwrap()
             .is_none()
@@ -399,12 +413,16 @@ async fn route_checks(b: &Backend) {
         code(e.check_route(check, on(ann)).await),
         Some("base_role_missing")
     );
-    e.assign_role(t, "viewer", &user("ann")).await.unwrap();
+    e.admin()
+        .assign_role(t, "viewer", &user("ann"))
+        .await
+        .unwrap();
     assert_eq!(
         code(e.check_route(check, on(ann)).await),
         Some("resource_access_denied")
     );
-    e.add_access(t, &res, &user("ann"), "admin", None)
+    e.admin()
+        .add_access(t, &res, &user("ann"), "admin", None)
         .await
         .unwrap();
     assert_eq!(code(e.check_route(check, on(ann)).await), None);
@@ -456,7 +474,7 @@ async fn two_instances_share_invalidation(b: &Backend) {
     }
     assert!(two.cache_hits() >= 1);
     // A change on one is seen by the other.
-    one.assign_role(t, "viewer", &ann).await.unwrap();
+    one.admin().assign_role(t, "viewer", &ann).await.unwrap();
     assert!(decide(&one, t, &ann, "read", &doc("d")).await.allow);
     let mut seen = false;
     for _ in 0..100 {
@@ -468,18 +486,19 @@ async fn two_instances_share_invalidation(b: &Backend) {
     }
     assert!(seen, "instance two still serves the cached deny");
     // And a policy publish on two is seen by one.
-    two.publish_policies(
-        t,
-        &PolicyDraft {
-            policies: "forbid(principal, action, resource);".into(),
-            schema: "entity Doc;".into(),
-            note: None,
-        },
-        None,
-        None,
-    )
-    .await
-    .unwrap();
+    two.admin()
+        .publish_policies(
+            t,
+            &PolicyDraft {
+                policies: "forbid(principal, action, resource);".into(),
+                schema: "entity Doc;".into(),
+                note: None,
+            },
+            None,
+            None,
+        )
+        .await
+        .unwrap();
     let mut seen = false;
     for _ in 0..100 {
         if !decide(&one, t, &ann, "read", &doc("d")).await.allow {
@@ -506,11 +525,11 @@ async fn decision_cache_off(b: &Backend) {
     }
     assert_eq!(off.cache_hits(), 0);
     assert_eq!(on.cache_hits(), 1);
-    off.assign_role(t, "viewer", &ann).await.unwrap();
+    off.admin().assign_role(t, "viewer", &ann).await.unwrap();
     let d = decide(&off, t, &ann, "read", &doc("d")).await;
     assert!(d.allow);
     assert_eq!(d.reasons, ["caas.role.viewer"]);
-    off.unassign_role(t, "viewer", &ann).await.unwrap();
+    off.admin().unassign_role(t, "viewer", &ann).await.unwrap();
     assert!(!decide(&off, t, &ann, "read", &doc("d")).await.allow);
     assert_eq!(off.cache_hits(), 0);
 }
@@ -523,10 +542,12 @@ async fn sharing_has_a_ceiling(b: &Backend) {
     put(&e, t, &folder("root"), &[], true).await;
     put(&e, t, &folder("team"), &[folder("root")], true).await;
     let owner = e
+        .admin()
         .add_access(t, &folder("team"), &user("olga"), "owner", None)
         .await
         .unwrap();
-    e.add_access(t, &folder("root"), &user("adam"), "admin", None)
+    e.admin()
+        .add_access(t, &folder("root"), &user("adam"), "admin", None)
         .await
         .unwrap();
     // An admin of the folder (inherited from above) shares up to admin…
@@ -549,7 +570,8 @@ async fn sharing_has_a_ceiling(b: &Backend) {
         .unwrap_err();
     assert_eq!(remove.code(), "share_above_own_role");
     assert!(
-        e.access_on(t, &folder("team"))
+        e.admin()
+            .access_on(t, &folder("team"))
             .await
             .unwrap()
             .iter()
@@ -578,6 +600,7 @@ async fn sharing_has_a_ceiling(b: &Backend) {
     e.unshare(t, &folder("team"), &ed.id, None).await.unwrap();
     // An entry on another resource is not found through this one.
     let elsewhere = e
+        .admin()
         .add_access(t, &folder("root"), &user("y"), "viewer", None)
         .await
         .unwrap();

@@ -1,5 +1,6 @@
 //! Tenancy: identity, the tenant record, the registry and request resolution.
 
+mod branding;
 mod cors;
 mod id;
 mod model;
@@ -7,6 +8,7 @@ mod resolver;
 mod sql;
 mod store;
 
+pub use self::branding::Branding;
 pub use self::cors::CorsSettings;
 pub use self::id::{TenantId, TenantRef, TenantSlug};
 pub use self::model::{NewTenant, Tenant, TenantSettings, TenantStatus, TenantUpdate};

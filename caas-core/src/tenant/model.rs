@@ -162,6 +162,26 @@ impl TenantSettings {
         }
     }
 
+    /// These settings with `patch` applied as a JSON merge patch (RFC 7396):
+    /// an object merges key by key, `null` removes a key, anything else
+    /// replaces. The result is read and validated like a whole document
+    /// (unknown fields refused, the field named).
+    pub fn merged(&self, patch: &serde_json::Value) -> Result<Self> {
+        if !patch.is_object() {
+            return Err(
+                Error::invalid_input("a settings patch must be a JSON object")
+                    .with_field("settings"),
+            );
+        }
+        let mut doc = serde_json::to_value(self)?;
+        merge_patch(&mut doc, patch);
+        let settings: TenantSettings = serde_json::from_value(doc).map_err(|e| {
+            Error::invalid_input(format!("invalid tenant settings: {e}")).with_field("settings")
+        })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
     /// Parses and validates settings from JSON text.
     pub fn from_json(json: &str) -> Result<Self> {
         let settings: TenantSettings = serde_json::from_str(json).map_err(|e| {
@@ -169,6 +189,29 @@ impl TenantSettings {
         })?;
         settings.validate()?;
         Ok(settings)
+    }
+}
+
+/// RFC 7396 §2: `target` becomes `target` merged with `patch`.
+fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    let serde_json::Value::Object(changes) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = serde_json::Value::Object(serde_json::Map::new());
+    }
+    if let serde_json::Value::Object(fields) = target {
+        for (key, value) in changes {
+            if value.is_null() {
+                fields.remove(key);
+            } else {
+                merge_patch(
+                    fields.entry(key.clone()).or_insert(serde_json::Value::Null),
+                    value,
+                );
+            }
+        }
     }
 }
 
@@ -333,5 +376,81 @@ mod tests {
             "gone".parse::<TenantStatus>().unwrap_err().field(),
             Some("status")
         );
+    }
+
+    /// RFC 7396 Appendix A's examples, then settings-specific behaviour.
+    #[test]
+    fn merge_patch_follows_rfc_7396() {
+        use serde_json::json;
+        let cases = [
+            (json!({"a": "b"}), json!({"a": "c"}), json!({"a": "c"})),
+            (
+                json!({"a": "b"}),
+                json!({"b": "c"}),
+                json!({"a": "b", "b": "c"}),
+            ),
+            (json!({"a": "b"}), json!({"a": null}), json!({})),
+            (
+                json!({"a": "b", "b": "c"}),
+                json!({"a": null}),
+                json!({"b": "c"}),
+            ),
+            (json!({"a": ["b"]}), json!({"a": "c"}), json!({"a": "c"})),
+            (json!({"a": "c"}), json!({"a": ["b"]}), json!({"a": ["b"]})),
+            (
+                json!({"a": {"b": "c"}}),
+                json!({"a": {"b": "d", "c": null}}),
+                json!({"a": {"b": "d"}}),
+            ),
+            (
+                json!({"a": [{"b": "c"}]}),
+                json!({"a": [1]}),
+                json!({"a": [1]}),
+            ),
+            (json!(["a", "b"]), json!(["c", "d"]), json!(["c", "d"])),
+            (json!({"a": "b"}), json!(["c"]), json!(["c"])),
+            (json!({"a": "foo"}), json!(null), json!(null)),
+            (json!({"a": "foo"}), json!("bar"), json!("bar")),
+            (
+                json!({"e": null}),
+                json!({"a": 1}),
+                json!({"e": null, "a": 1}),
+            ),
+            (
+                json!([1, 2]),
+                json!({"a": "b", "c": null}),
+                json!({"a": "b"}),
+            ),
+            (
+                json!({}),
+                json!({"a": {"bb": {"ccc": null}}}),
+                json!({"a": {"bb": {}}}),
+            ),
+        ];
+        for (original, patch, result) in cases {
+            let mut doc = original.clone();
+            merge_patch(&mut doc, &patch);
+            assert_eq!(doc, result, "{original} + {patch}");
+        }
+
+        let mut s = TenantSettings {
+            plan: Some("gold".into()),
+            ..TenantSettings::default()
+        };
+        s.extensions.insert(
+            "auth".into(),
+            json!({ "allow_registration": true, "allow_guests": true }),
+        );
+        let m = s
+            .merged(&json!({ "extensions": { "auth": { "allow_guests": null } } }))
+            .unwrap();
+        assert_eq!(m.plan.as_deref(), Some("gold"));
+        assert_eq!(m.extensions["auth"], json!({ "allow_registration": true }));
+        let e = s.merged(&json!({ "colour": "red" })).unwrap_err();
+        assert_eq!(e.field(), Some("settings"));
+        let e = s.merged(&json!({ "plan": "Not An Id" })).unwrap_err();
+        assert_eq!(e.field(), Some("settings.plan"));
+        assert!(s.merged(&json!([1])).is_err());
+        assert_eq!(s.merged(&json!({})).unwrap(), s);
     }
 }

@@ -15,9 +15,10 @@ use caas_core::{
 };
 use caas_crypto::{KeyManager, MasterKey, SqlKeyManager};
 use caas_privacy::{
-    AuditLog, AuditLogSource, BreachUpdate, ConsentState, GiveConsent, HoldScope, LegalBasis,
-    NewBreach, NewHold, NewPurpose, NewRequest, Privacy, PrivacyParts, ProcessingRecords,
-    RequestKind, RequestState, RetentionPolicy, due_date,
+    AuditLog, AuditLogSource, BreachUpdate, ConsentState, Consents, GiveConsent, HoldScope, Holds,
+    LegalBasis, NewBreach, NewHold, NewPurpose, NewRequest, Privacy, PrivacyParts,
+    ProcessingRecords, RequestKind, RequestState, Requests, Retention, RetentionPolicy,
+    SourceRegistry, due_date,
 };
 
 caas_core::backend_tests! {
@@ -33,6 +34,7 @@ caas_core::backend_tests! {
         records_of_processing_list_every_source,
         an_interrupted_request_is_carried_out_again,
         restriction_and_objection,
+        stores_work_on_their_own,
     ],
 }
 
@@ -86,9 +88,9 @@ async fn carry_out(
         method: None,
         details: None,
     };
-    let r = p.submit_request(t, subject, new, subject).await.unwrap();
-    p.verify_request(t, &r.id, "admin", None).await.unwrap();
-    p.approve_request(t, &r.id, "admin").await.unwrap()
+    let r = p.requests().submit(t, subject, new, subject).await.unwrap();
+    p.requests().verify(t, &r.id, "admin", None).await.unwrap();
+    p.requests().approve(t, &r.id, "admin").await.unwrap()
 }
 
 fn category(name: &str) -> DataCategory {
@@ -123,14 +125,17 @@ async fn consent_is_given_withdrawn_and_expires(b: &Backend) {
     let f = fixture(b, "consent").await;
     let p = &f.privacy;
     let e = p
-        .give_consent(&f.t, "ana", give("newsletter"))
+        .consents()
+        .give(&f.t, "ana", give("newsletter"))
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
-    p.put_purpose(&f.t, purpose("newsletter"), "admin")
+    p.consents()
+        .put_purpose(&f.t, purpose("newsletter"), "admin")
         .await
         .unwrap();
-    p.put_purpose(&f.t, purpose("analytics"), "admin")
+    p.consents()
+        .put_purpose(&f.t, purpose("analytics"), "admin")
         .await
         .unwrap();
     let bad = NewPurpose {
@@ -138,38 +143,65 @@ async fn consent_is_given_withdrawn_and_expires(b: &Backend) {
         ..purpose("x")
     };
     assert_eq!(
-        p.put_purpose(&f.t, bad, "admin").await.unwrap_err().field(),
+        p.consents()
+            .put_purpose(&f.t, bad, "admin")
+            .await
+            .unwrap_err()
+            .field(),
         Some("id")
     );
-    assert_eq!(p.purposes(&f.t).await.unwrap().len(), 2);
+    assert_eq!(p.consents().purposes(&f.t).await.unwrap().len(), 2);
 
-    assert!(!p.has_consent(&f.t, "ana", "newsletter").await.unwrap());
+    assert!(
+        !p.consents()
+            .has_consent(&f.t, "ana", "newsletter")
+            .await
+            .unwrap()
+    );
     let r = p
-        .give_consent(&f.t, "ana", give("newsletter"))
+        .consents()
+        .give(&f.t, "ana", give("newsletter"))
         .await
         .unwrap();
     assert_eq!(r.state, ConsentState::Given);
     assert_eq!(r.pii_categories, vec!["contact".to_owned()]);
     assert_eq!((r.language.as_str(), r.jurisdiction.as_str()), ("en", "EU"));
-    assert!(p.has_consent(&f.t, "ana", "newsletter").await.unwrap());
-    assert!(!p.has_consent(&f.t, "bob", "newsletter").await.unwrap());
+    assert!(
+        p.consents()
+            .has_consent(&f.t, "ana", "newsletter")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !p.consents()
+            .has_consent(&f.t, "bob", "newsletter")
+            .await
+            .unwrap()
+    );
     // The same answer through the caas-core seam other crates hold.
     let seam: Arc<dyn caas_core::ConsentCheck> = Arc::new(p.clone());
     assert!(seam.has_consent(&f.t, "ana", "newsletter").await.unwrap());
     assert!(!seam.has_consent(&f.t, "ana", "analytics").await.unwrap());
 
     let w = p
-        .withdraw_consent(&f.t, "ana", "newsletter", "web-form")
+        .consents()
+        .withdraw(&f.t, "ana", "newsletter", "web-form")
         .await
         .unwrap();
     assert_eq!(
         (w.state, w.record_id.as_str()),
         (ConsentState::Withdrawn, r.record_id.as_str())
     );
-    assert!(!p.has_consent(&f.t, "ana", "newsletter").await.unwrap());
+    assert!(
+        !p.consents()
+            .has_consent(&f.t, "ana", "newsletter")
+            .await
+            .unwrap()
+    );
     // Withdrawing again changes nothing; withdrawing what was never given is 404.
     assert_eq!(
-        p.withdraw_consent(&f.t, "ana", "newsletter", "api")
+        p.consents()
+            .withdraw(&f.t, "ana", "newsletter", "api")
             .await
             .unwrap()
             .events
@@ -177,7 +209,8 @@ async fn consent_is_given_withdrawn_and_expires(b: &Backend) {
         2
     );
     let e = p
-        .withdraw_consent(&f.t, "ana", "analytics", "api")
+        .consents()
+        .withdraw(&f.t, "ana", "analytics", "api")
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
@@ -185,15 +218,25 @@ async fn consent_is_given_withdrawn_and_expires(b: &Backend) {
     // Consent valid for 30 days expires (recorded once).
     let mut g = give("analytics");
     g.valid_days = Some(30);
-    p.give_consent(&f.t, "ana", g).await.unwrap();
-    assert!(p.has_consent(&f.t, "ana", "analytics").await.unwrap());
+    p.consents().give(&f.t, "ana", g).await.unwrap();
+    assert!(
+        p.consents()
+            .has_consent(&f.t, "ana", "analytics")
+            .await
+            .unwrap()
+    );
     b.clock.advance(Duration::from_secs(31 * 86_400));
-    assert!(!p.has_consent(&f.t, "ana", "analytics").await.unwrap());
-    let all = p.consents(&f.t, "ana").await.unwrap();
+    assert!(
+        !p.consents()
+            .has_consent(&f.t, "ana", "analytics")
+            .await
+            .unwrap()
+    );
+    let all = p.consents().list(&f.t, "ana").await.unwrap();
     let analytics = all.iter().find(|r| r.purpose == "analytics").unwrap();
     assert_eq!(analytics.state, ConsentState::Expired);
     assert_eq!(analytics.events.len(), 2);
-    let history = p.consent_history(&f.t, "ana").await.unwrap();
+    let history = p.consents().history(&f.t, "ana").await.unwrap();
     let states: Vec<&str> = history
         .iter()
         .map(|e| e["state"].as_str().unwrap())
@@ -203,13 +246,13 @@ async fn consent_is_given_withdrawn_and_expires(b: &Backend) {
     let mut g = give("analytics");
     g.valid_days = Some(0);
     assert_eq!(
-        p.give_consent(&f.t, "ana", g).await.unwrap_err().field(),
+        p.consents().give(&f.t, "ana", g).await.unwrap_err().field(),
         Some("valid_days")
     );
     let mut g = give("analytics");
     g.language = "not a tag!".into();
     assert_eq!(
-        p.give_consent(&f.t, "ana", g).await.unwrap_err().field(),
+        p.consents().give(&f.t, "ana", g).await.unwrap_err().field(),
         Some("language")
     );
     // Consent changes are in the audit log, sealed under the subject's key.
@@ -249,43 +292,61 @@ async fn requests_move_through_their_states_with_due_dates(b: &Backend) {
         details: None,
     };
     let r = p
-        .submit_request(&f.t, "ana", access.clone(), "ana")
+        .requests()
+        .submit(&f.t, "ana", access.clone(), "ana")
         .await
         .unwrap();
     assert_eq!(r.state, RequestState::Received);
     assert_eq!(r.due_at, at("2026-02-28T10:00:00Z"));
     // Not verified yet: cannot be carried out.
-    let e = p.approve_request(&f.t, &r.id, "admin").await.unwrap_err();
+    let e = p
+        .requests()
+        .approve(&f.t, &r.id, "admin")
+        .await
+        .unwrap_err();
     assert_eq!((e.kind(), e.code()), (ErrorKind::Conflict, "invalid_state"));
     // Extension: 1 or 2 months, with a reason, once.
     assert_eq!(
-        p.extend_request(&f.t, &r.id, "admin", 3, "complex")
+        p.requests()
+            .extend(&f.t, &r.id, "admin", 3, "complex")
             .await
             .unwrap_err()
             .field(),
         Some("months")
     );
     let r2 = p
-        .extend_request(&f.t, &r.id, "admin", 2, "many sources")
+        .requests()
+        .extend(&f.t, &r.id, "admin", 2, "many sources")
         .await
         .unwrap();
     assert_eq!(r2.state, RequestState::Extended);
     assert_eq!(r2.due_at, at("2026-04-30T10:00:00Z"));
     assert_eq!(r2.extension.as_ref().unwrap().reason, "many sources");
     assert!(
-        p.extend_request(&f.t, &r.id, "admin", 1, "again")
+        p.requests()
+            .extend(&f.t, &r.id, "admin", 1, "again")
             .await
             .is_err()
     );
     // Extended before verification: still must verify first.
-    assert!(p.approve_request(&f.t, &r.id, "admin").await.is_err());
+    assert!(p.requests().approve(&f.t, &r.id, "admin").await.is_err());
 
-    let r = p.submit_request(&f.t, "ana", access, "ana").await.unwrap();
-    p.verify_request(&f.t, &r.id, "admin", Some("id card".into()))
+    let r = p
+        .requests()
+        .submit(&f.t, "ana", access, "ana")
         .await
         .unwrap();
-    assert!(p.verify_request(&f.t, &r.id, "admin", None).await.is_err());
-    let done = p.approve_request(&f.t, &r.id, "admin").await.unwrap();
+    p.requests()
+        .verify(&f.t, &r.id, "admin", Some("id card".into()))
+        .await
+        .unwrap();
+    assert!(
+        p.requests()
+            .verify(&f.t, &r.id, "admin", None)
+            .await
+            .is_err()
+    );
+    let done = p.requests().approve(&f.t, &r.id, "admin").await.unwrap();
     assert_eq!(done.state, RequestState::Completed);
     let states: Vec<RequestState> = done.history.iter().map(|c| c.state).collect();
     assert_eq!(
@@ -298,14 +359,16 @@ async fn requests_move_through_their_states_with_due_dates(b: &Backend) {
         ]
     );
     assert!(
-        p.deny_request(&f.t, &r.id, "admin", "too late")
+        p.requests()
+            .deny(&f.t, &r.id, "admin", "too late")
             .await
             .is_err()
     );
     assert!(!done.overdue(at("2026-12-01T00:00:00Z")));
 
     let denied = p
-        .submit_request(
+        .requests()
+        .submit(
             &f.t,
             "bob",
             NewRequest {
@@ -318,13 +381,15 @@ async fn requests_move_through_their_states_with_due_dates(b: &Backend) {
         .await
         .unwrap();
     let denied = p
-        .deny_request(&f.t, &denied.id, "admin", "identity not proven")
+        .requests()
+        .deny(&f.t, &denied.id, "admin", "identity not proven")
         .await
         .unwrap();
     assert_eq!(denied.state, RequestState::Denied);
     // Rectification needs details; method is for erasure only.
     let e = p
-        .submit_request(
+        .requests()
+        .submit(
             &f.t,
             "bob",
             NewRequest {
@@ -338,7 +403,8 @@ async fn requests_move_through_their_states_with_due_dates(b: &Backend) {
         .unwrap_err();
     assert_eq!(e.field(), Some("details"));
     let e = p
-        .submit_request(
+        .requests()
+        .submit(
             &f.t,
             "bob",
             NewRequest {
@@ -351,11 +417,12 @@ async fn requests_move_through_their_states_with_due_dates(b: &Backend) {
         .await
         .unwrap_err();
     assert_eq!(e.field(), Some("method"));
-    assert_eq!(p.requests(&f.t, Some("ana")).await.unwrap().len(), 2);
-    assert_eq!(p.requests(&f.t, None).await.unwrap().len(), 3);
+    assert_eq!(p.requests().list(&f.t, Some("ana")).await.unwrap().len(), 2);
+    assert_eq!(p.requests().list(&f.t, None).await.unwrap().len(), 3);
     b.clock.set(at("2026-03-01T00:00:00Z"));
     assert!(
-        p.request(&f.t, &r2.id)
+        p.requests()
+            .get(&f.t, &r2.id)
             .await
             .unwrap()
             .overdue(at("2026-05-01T00:00:00Z"))
@@ -382,10 +449,12 @@ async fn export_and_erasure_reach_every_source(b: &Backend) {
             serde_json::json!({ "email": "ana@example.com" }),
         )
         .unwrap();
-    p.put_purpose(&f.t, purpose("newsletter"), "admin")
+    p.consents()
+        .put_purpose(&f.t, purpose("newsletter"), "admin")
         .await
         .unwrap();
-    p.give_consent(&f.t, "ana", give("newsletter"))
+    p.consents()
+        .give(&f.t, "ana", give("newsletter"))
         .await
         .unwrap();
     f.log
@@ -399,7 +468,8 @@ async fn export_and_erasure_reach_every_source(b: &Backend) {
         .unwrap();
 
     let r = p
-        .submit_request(
+        .requests()
+        .submit(
             &f.t,
             "ana",
             NewRequest {
@@ -412,11 +482,14 @@ async fn export_and_erasure_reach_every_source(b: &Backend) {
         .await
         .unwrap();
     assert_eq!(
-        p.request_export(&f.t, &r.id).await.unwrap_err().kind(),
+        p.requests().export(&f.t, &r.id).await.unwrap_err().kind(),
         ErrorKind::NotFound
     );
-    p.verify_request(&f.t, &r.id, "admin", None).await.unwrap();
-    let done = p.approve_request(&f.t, &r.id, "admin").await.unwrap();
+    p.requests()
+        .verify(&f.t, &r.id, "admin", None)
+        .await
+        .unwrap();
+    let done = p.requests().approve(&f.t, &r.id, "admin").await.unwrap();
     let manifest = done.result.unwrap().manifest.unwrap();
     let names: Vec<&str> = manifest.iter().map(|m| m.source.as_str()).collect();
     assert_eq!(
@@ -427,7 +500,7 @@ async fn export_and_erasure_reach_every_source(b: &Backend) {
             "test.accounts"
         ]
     );
-    let doc = p.request_export(&f.t, &r.id).await.unwrap();
+    let doc = p.requests().export(&f.t, &r.id).await.unwrap();
     assert_eq!(doc["format"], "caas-subject-export/1");
     assert_eq!(doc["subject"], "ana");
     assert_eq!(
@@ -468,11 +541,17 @@ async fn export_and_erasure_reach_every_source(b: &Backend) {
             ))
     );
     // Nothing is left about ana: her consents, requests and audit entries.
-    assert!(p.consents(&f.t, "ana").await.unwrap().is_empty());
-    assert!(p.requests(&f.t, Some("ana")).await.unwrap().is_empty());
+    assert!(p.consents().list(&f.t, "ana").await.unwrap().is_empty());
+    assert!(
+        p.requests()
+            .list(&f.t, Some("ana"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(f.log.subject_entries(&f.t, "ana").await.unwrap().is_empty());
     // The earlier export is gone with her key.
-    assert!(p.request_export(&f.t, &done.id).await.is_err());
+    assert!(p.requests().export(&f.t, &done.id).await.is_err());
     // A value sealed under ana's key before the erasure now fails as erased.
     let e = f
         .keys
@@ -481,7 +560,7 @@ async fn export_and_erasure_reach_every_source(b: &Backend) {
         .unwrap_err();
     assert_eq!(e.code(), "erased");
     // The deletion log holds no personal data.
-    let log = p.deletion_log(&f.t).await.unwrap();
+    let log = p.requests().deletion_log(&f.t).await.unwrap();
     assert_eq!(log.len(), 1);
     let text = serde_json::to_string(&log).unwrap();
     assert!(!text.contains("ana"), "{text}");
@@ -528,7 +607,8 @@ async fn legal_holds_block_only_what_they_cover(b: &Backend) {
     p.register(accounts.clone()).unwrap();
     p.register(games.clone()).unwrap();
     let hold = p
-        .place_hold(
+        .holds()
+        .place(
             &f.t,
             NewHold {
                 scope: HoldScope::Category {
@@ -549,12 +629,17 @@ async fn legal_holds_block_only_what_they_cover(b: &Backend) {
         details: Some(format!("erase {who}")),
     };
     let r = p
-        .submit_request(&f.t, "ana", erase("ana"), "ana")
+        .requests()
+        .submit(&f.t, "ana", erase("ana"), "ana")
         .await
         .unwrap();
-    p.verify_request(&f.t, &r.id, "admin", None).await.unwrap();
+    p.requests()
+        .verify(&f.t, &r.id, "admin", None)
+        .await
+        .unwrap();
     let report = p
-        .approve_request(&f.t, &r.id, "admin")
+        .requests()
+        .approve(&f.t, &r.id, "admin")
         .await
         .unwrap()
         .result
@@ -584,37 +669,45 @@ async fn legal_holds_block_only_what_they_cover(b: &Backend) {
     assert!(!erased(&games));
 
     // Released: the next erasure goes through everywhere.
-    p.release_hold(&f.t, &hold.id, "admin", "dispute settled")
+    p.holds()
+        .release(&f.t, &hold.id, "admin", "dispute settled")
         .await
         .unwrap();
     assert!(
-        p.release_hold(&f.t, &hold.id, "admin", "again")
+        p.holds()
+            .release(&f.t, &hold.id, "admin", "again")
             .await
             .is_err()
     );
     // A hold on another subject does not limit ana's erasure.
-    p.place_hold(
-        &f.t,
-        NewHold {
-            scope: HoldScope::Subject {
-                subject: "bob".into(),
+    p.holds()
+        .place(
+            &f.t,
+            NewHold {
+                scope: HoldScope::Subject {
+                    subject: "bob".into(),
+                },
+                reason: "fraud".into(),
+                case_reference: "CASE-8".into(),
+                starts_at: None,
+                ends_at: None,
             },
-            reason: "fraud".into(),
-            case_reference: "CASE-8".into(),
-            starts_at: None,
-            ends_at: None,
-        },
-        "admin",
-    )
-    .await
-    .unwrap();
-    let r = p
-        .submit_request(&f.t, "ana", erase("ana"), "ana")
+            "admin",
+        )
         .await
         .unwrap();
-    p.verify_request(&f.t, &r.id, "admin", None).await.unwrap();
+    let r = p
+        .requests()
+        .submit(&f.t, "ana", erase("ana"), "ana")
+        .await
+        .unwrap();
+    p.requests()
+        .verify(&f.t, &r.id, "admin", None)
+        .await
+        .unwrap();
     let report = p
-        .approve_request(&f.t, &r.id, "admin")
+        .requests()
+        .approve(&f.t, &r.id, "admin")
         .await
         .unwrap()
         .result
@@ -625,12 +718,17 @@ async fn legal_holds_block_only_what_they_cover(b: &Backend) {
     assert!(erased(&games));
     // Bob's hold covers all of bob.
     let r = p
-        .submit_request(&f.t, "bob", erase("bob"), "bob")
+        .requests()
+        .submit(&f.t, "bob", erase("bob"), "bob")
         .await
         .unwrap();
-    p.verify_request(&f.t, &r.id, "admin", None).await.unwrap();
+    p.requests()
+        .verify(&f.t, &r.id, "admin", None)
+        .await
+        .unwrap();
     let report = p
-        .approve_request(&f.t, &r.id, "admin")
+        .requests()
+        .approve(&f.t, &r.id, "admin")
         .await
         .unwrap()
         .result
@@ -641,7 +739,8 @@ async fn legal_holds_block_only_what_they_cover(b: &Backend) {
     assert!(!report.keys_shredded);
     // A hold that ended is not in force; bad holds change nothing.
     let e = p
-        .place_hold(
+        .holds()
+        .place(
             &f.t,
             NewHold {
                 scope: HoldScope::Tenant,
@@ -655,8 +754,8 @@ async fn legal_holds_block_only_what_they_cover(b: &Backend) {
         .await
         .unwrap_err();
     assert_eq!(e.field(), Some("ends_at"));
-    assert_eq!(p.holds(&f.t).await.unwrap().len(), 2);
-    assert_eq!(p.holds_in_force(&f.t).await.unwrap().len(), 1);
+    assert_eq!(p.holds().list(&f.t).await.unwrap().len(), 2);
+    assert_eq!(p.holds().in_force(&f.t).await.unwrap().len(), 1);
 }
 
 /// A source whose records have ages, for retention.
@@ -730,7 +829,8 @@ async fn retention_erases_what_is_past_age_and_nothing_held(b: &Backend) {
         ("cy".into(), days(91)),
     ];
     let e = p
-        .put_retention_policy(
+        .retention()
+        .put_policy(
             &f.t,
             RetentionPolicy {
                 category: "game_history".into(),
@@ -742,59 +842,66 @@ async fn retention_erases_what_is_past_age_and_nothing_held(b: &Backend) {
         .await
         .unwrap_err();
     assert_eq!(e.field(), Some("max_age_days"));
-    p.put_retention_policy(
-        &f.t,
-        RetentionPolicy {
-            category: "game_history".into(),
-            max_age_days: 90,
-            action: ErasureMethod::Delete,
-        },
-        "admin",
-    )
-    .await
-    .unwrap();
-    p.put_retention_policy(
-        &f.t,
-        RetentionPolicy {
-            category: "consent".into(),
-            max_age_days: 30,
-            action: ErasureMethod::Delete,
-        },
-        "admin",
-    )
-    .await
-    .unwrap();
-    // Bob is held.
-    p.place_hold(
-        &f.t,
-        NewHold {
-            scope: HoldScope::Subject {
-                subject: "bob".into(),
+    p.retention()
+        .put_policy(
+            &f.t,
+            RetentionPolicy {
+                category: "game_history".into(),
+                max_age_days: 90,
+                action: ErasureMethod::Delete,
             },
-            reason: "claim".into(),
-            case_reference: "K-1".into(),
-            starts_at: None,
-            ends_at: None,
-        },
-        "admin",
-    )
-    .await
-    .unwrap();
+            "admin",
+        )
+        .await
+        .unwrap();
+    p.retention()
+        .put_policy(
+            &f.t,
+            RetentionPolicy {
+                category: "consent".into(),
+                max_age_days: 30,
+                action: ErasureMethod::Delete,
+            },
+            "admin",
+        )
+        .await
+        .unwrap();
+    // Bob is held.
+    p.holds()
+        .place(
+            &f.t,
+            NewHold {
+                scope: HoldScope::Subject {
+                    subject: "bob".into(),
+                },
+                reason: "claim".into(),
+                case_reference: "K-1".into(),
+                starts_at: None,
+                ends_at: None,
+            },
+            "admin",
+        )
+        .await
+        .unwrap();
     // A withdrawn consent 40 days old goes; a given one stays.
-    p.put_purpose(&f.t, purpose("newsletter"), "admin")
+    p.consents()
+        .put_purpose(&f.t, purpose("newsletter"), "admin")
         .await
         .unwrap();
-    p.give_consent(&f.t, "dee", give("newsletter"))
+    p.consents()
+        .give(&f.t, "dee", give("newsletter"))
         .await
         .unwrap();
-    p.withdraw_consent(&f.t, "dee", "newsletter", "api")
+    p.consents()
+        .withdraw(&f.t, "dee", "newsletter", "api")
         .await
         .unwrap();
-    p.give_consent(&f.t, "eve", give("newsletter"))
+    p.consents()
+        .give(&f.t, "eve", give("newsletter"))
         .await
         .unwrap();
     b.clock.advance(Duration::from_secs(40 * 86_400));
-    let run = p.run_retention(&f.t, "scheduler").await.unwrap();
+    let run = p.retention().run(&f.t, "scheduler").await.unwrap();
     // ana's 100-day record and cy's 91-day one are now 140 and 131 days old; ana's
     // 10-day one is 50: kept. Bob's is held.
     let left: Vec<String> = aged
@@ -821,13 +928,14 @@ async fn retention_erases_what_is_past_age_and_nothing_held(b: &Backend) {
         consent.sources,
         vec![("caas-privacy.records".to_owned(), 1)]
     );
-    assert!(p.consents(&f.t, "dee").await.unwrap().is_empty());
-    assert_eq!(p.consents(&f.t, "eve").await.unwrap().len(), 1);
+    assert!(p.consents().list(&f.t, "dee").await.unwrap().is_empty());
+    assert_eq!(p.consents().list(&f.t, "eve").await.unwrap().len(), 1);
     assert_eq!(run.erased(), 3);
 
     // A category hold stops the category's retention entirely.
     let hold = p
-        .place_hold(
+        .holds()
+        .place(
             &f.t,
             NewHold {
                 scope: HoldScope::Category {
@@ -843,7 +951,7 @@ async fn retention_erases_what_is_past_age_and_nothing_held(b: &Backend) {
         .await
         .unwrap();
     b.clock.advance(Duration::from_secs(365 * 86_400));
-    let run = p.run_retention(&f.t, "scheduler").await.unwrap();
+    let run = p.retention().run(&f.t, "scheduler").await.unwrap();
     let games = run
         .categories
         .iter()
@@ -851,7 +959,7 @@ async fn retention_erases_what_is_past_age_and_nothing_held(b: &Backend) {
         .unwrap();
     assert_eq!(games.skipped_by_holds, vec![hold.id]);
     assert_eq!(aged.records.lock().unwrap().len(), 2);
-    assert_eq!(p.retention_runs(&f.t, 10).await.unwrap().len(), 2);
+    assert_eq!(p.retention().runs(&f.t, 10).await.unwrap().len(), 2);
 }
 
 async fn breaches_have_a_72_hour_deadline(b: &Backend) {
@@ -873,7 +981,7 @@ async fn breaches_have_a_72_hour_deadline(b: &Backend) {
         measures: None,
         high_risk: true,
     };
-    let breach = p.record_breach(&f.t, new.clone(), "dpo").await.unwrap();
+    let breach = p.breaches().record(&f.t, new.clone(), "dpo").await.unwrap();
     assert_eq!(
         breach.authority_deadline,
         detected.saturating_add(Duration::from_secs(72 * 3_600))
@@ -881,21 +989,29 @@ async fn breaches_have_a_72_hour_deadline(b: &Backend) {
     let mut future = new.clone();
     future.detected_at = Some(b.clock.now().saturating_add(Duration::from_secs(60)));
     assert_eq!(
-        p.record_breach(&f.t, future, "dpo")
+        p.breaches()
+            .record(&f.t, future, "dpo")
             .await
             .unwrap_err()
             .field(),
         Some("detected_at")
     );
-    assert!(p.announce_overdue_breaches(&f.t).await.unwrap().is_empty());
+    assert!(
+        p.breaches()
+            .announce_overdue(&f.t)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     b.clock.advance(Duration::from_secs(72 * 3_600));
     assert!(
-        p.breach(&f.t, &breach.id)
+        p.breaches()
+            .get(&f.t, &breach.id)
             .await
             .unwrap()
             .overdue(b.clock.now())
     );
-    let overdue = p.announce_overdue_breaches(&f.t).await.unwrap();
+    let overdue = p.breaches().announce_overdue(&f.t).await.unwrap();
     assert_eq!(overdue.len(), 1);
     let event = tokio::time::timeout(Duration::from_secs(5), sub.recv())
         .await
@@ -903,14 +1019,21 @@ async fn breaches_have_a_72_hour_deadline(b: &Backend) {
         .unwrap();
     assert!(String::from_utf8_lossy(&event.payload).contains(&breach.id));
     // Announced once.
-    assert!(p.announce_overdue_breaches(&f.t).await.unwrap().is_empty());
+    assert!(
+        p.breaches()
+            .announce_overdue(&f.t)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Late notification needs the reasons for the delay.
     let late = BreachUpdate {
         authority_notified_at: Some(b.clock.now()),
         ..BreachUpdate::default()
     };
     assert_eq!(
-        p.update_breach(&f.t, &breach.id, late.clone(), "dpo")
+        p.breaches()
+            .update(&f.t, &breach.id, late.clone(), "dpo")
             .await
             .unwrap_err()
             .field(),
@@ -922,12 +1045,13 @@ async fn breaches_have_a_72_hour_deadline(b: &Backend) {
         ..late
     };
     let updated = p
-        .update_breach(&f.t, &breach.id, late, "dpo")
+        .breaches()
+        .update(&f.t, &breach.id, late, "dpo")
         .await
         .unwrap();
     assert!(!updated.overdue(b.clock.now()));
     assert!(updated.subjects_notified_at.is_some());
-    assert_eq!(p.breaches(&f.t).await.unwrap().len(), 1);
+    assert_eq!(p.breaches().list(&f.t).await.unwrap().len(), 1);
 }
 
 async fn records_of_processing_list_every_source(b: &Backend) {
@@ -938,10 +1062,11 @@ async fn records_of_processing_list_every_source(b: &Backend) {
         vec![category("account")],
     )))
     .unwrap();
-    p.put_purpose(&f.t, purpose("newsletter"), "admin")
+    p.consents()
+        .put_purpose(&f.t, purpose("newsletter"), "admin")
         .await
         .unwrap();
-    let empty = p.processing(&f.t).await.unwrap();
+    let empty = p.processing().export(&f.t).await.unwrap();
     assert_eq!(empty.records, ProcessingRecords::default());
     let names: Vec<&str> = empty.sources.iter().map(|s| s.source.as_str()).collect();
     assert_eq!(
@@ -966,7 +1091,8 @@ async fn records_of_processing_list_every_source(b: &Backend) {
     }))
     .unwrap();
     let saved = p
-        .put_processing(&f.t, records.clone(), "admin")
+        .processing()
+        .put(&f.t, records.clone(), "admin")
         .await
         .unwrap();
     assert_eq!(saved.records, records);
@@ -974,9 +1100,15 @@ async fn records_of_processing_list_every_source(b: &Backend) {
     assert!(saved.updated_at.is_some());
     let mut bad = records;
     bad.activities[0].purposes.clear();
-    assert!(p.put_processing(&f.t, bad, "admin").await.is_err());
+    assert!(p.processing().put(&f.t, bad, "admin").await.is_err());
     assert_eq!(
-        p.processing(&f.t).await.unwrap().records.activities[0].purposes,
+        p.processing()
+            .export(&f.t)
+            .await
+            .unwrap()
+            .records
+            .activities[0]
+            .purposes,
         ["newsletter"]
     );
 }
@@ -1017,7 +1149,8 @@ async fn an_interrupted_request_is_carried_out_again(b: &Backend) {
     let p = &f.privacy;
     p.register(Arc::new(FlakySource::default())).unwrap();
     let r = p
-        .submit_request(
+        .requests()
+        .submit(
             &f.t,
             "ana",
             NewRequest {
@@ -1029,14 +1162,21 @@ async fn an_interrupted_request_is_carried_out_again(b: &Backend) {
         )
         .await
         .unwrap();
-    p.verify_request(&f.t, &r.id, "admin", None).await.unwrap();
-    let e = p.approve_request(&f.t, &r.id, "admin").await.unwrap_err();
+    p.requests()
+        .verify(&f.t, &r.id, "admin", None)
+        .await
+        .unwrap();
+    let e = p
+        .requests()
+        .approve(&f.t, &r.id, "admin")
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unavailable);
     assert_eq!(
-        p.request(&f.t, &r.id).await.unwrap().state,
+        p.requests().get(&f.t, &r.id).await.unwrap().state,
         RequestState::InProgress
     );
-    let done = p.approve_request(&f.t, &r.id, "admin").await.unwrap();
+    let done = p.requests().approve(&f.t, &r.id, "admin").await.unwrap();
     assert_eq!(done.state, RequestState::Completed);
     let report = done.result.unwrap().erasure.unwrap();
     assert_eq!(
@@ -1049,7 +1189,7 @@ async fn an_interrupted_request_is_carried_out_again(b: &Backend) {
         2
     );
     assert!(
-        p.approve_request(&f.t, &r.id, "admin").await.is_err(),
+        p.requests().approve(&f.t, &r.id, "admin").await.is_err(),
         "completed is final"
     );
 }
@@ -1062,21 +1202,26 @@ async fn restriction_and_objection(b: &Backend) {
         vec![category("account")],
     ));
     p.register(accounts.clone()).unwrap();
-    p.put_purpose(&f.t, purpose("newsletter"), "admin")
+    p.consents()
+        .put_purpose(&f.t, purpose("newsletter"), "admin")
         .await
         .unwrap();
-    p.put_purpose(&f.t, purpose("analytics"), "admin")
+    p.consents()
+        .put_purpose(&f.t, purpose("analytics"), "admin")
         .await
         .unwrap();
-    p.give_consent(&f.t, "ana", give("newsletter"))
+    p.consents()
+        .give(&f.t, "ana", give("newsletter"))
         .await
         .unwrap();
-    p.give_consent(&f.t, "ana", give("analytics"))
+    p.consents()
+        .give(&f.t, "ana", give("analytics"))
         .await
         .unwrap();
     let run = |kind| async move {
         let r = p
-            .submit_request(
+            .requests()
+            .submit(
                 &f.t,
                 "ana",
                 NewRequest {
@@ -1088,8 +1233,12 @@ async fn restriction_and_objection(b: &Backend) {
             )
             .await
             .unwrap();
-        p.verify_request(&f.t, &r.id, "admin", None).await.unwrap();
-        p.approve_request(&f.t, &r.id, "admin")
+        p.requests()
+            .verify(&f.t, &r.id, "admin", None)
+            .await
+            .unwrap();
+        p.requests()
+            .approve(&f.t, &r.id, "admin")
             .await
             .unwrap()
             .result
@@ -1099,7 +1248,12 @@ async fn restriction_and_objection(b: &Backend) {
     let mut withdrawn = objection.consents_withdrawn.unwrap();
     withdrawn.sort();
     assert_eq!(withdrawn, ["analytics", "newsletter"]);
-    assert!(!p.has_consent(&f.t, "ana", "newsletter").await.unwrap());
+    assert!(
+        !p.consents()
+            .has_consent(&f.t, "ana", "newsletter")
+            .await
+            .unwrap()
+    );
     let ana = SubjectRef::new(f.t, "ana");
     assert!(
         !accounts.is_restricted(&ana).unwrap(),
@@ -1113,4 +1267,81 @@ async fn restriction_and_objection(b: &Backend) {
             .contains(&"test.accounts".to_owned())
     );
     assert!(accounts.is_restricted(&ana).unwrap());
+}
+
+/// Each store is built from the parts it needs, without a `Privacy`: here
+/// consents, holds, retention and requests over a registry of one source,
+/// with no audit sink and no event bus.
+async fn stores_work_on_their_own(b: &Backend) {
+    let f = fixture(b, "stores").await;
+    let parts = PrivacyParts {
+        db: b.sql().clone(),
+        keys: f.keys.clone(),
+        clock: b.shared_clock(),
+        events: None,
+        audit: None,
+    };
+    let consents = Consents::new(&parts);
+    consents
+        .put_purpose(&f.t, purpose("newsletter"), "admin")
+        .await
+        .unwrap();
+    consents
+        .give(&f.t, "ana", give("newsletter"))
+        .await
+        .unwrap();
+    assert!(
+        consents
+            .has_consent(&f.t, "ana", "newsletter")
+            .await
+            .unwrap()
+    );
+
+    let sources = SourceRegistry::new();
+    let orders = Arc::new(RecordingDataSubjectSource::new(
+        "test.orders",
+        vec![category("orders")],
+    ));
+    sources.register(orders.clone()).unwrap();
+    let holds = Holds::new(&parts);
+    let hold = NewHold {
+        scope: HoldScope::Category {
+            category: "orders".into(),
+        },
+        reason: "tax records".into(),
+        case_reference: "TAX-1".into(),
+        starts_at: None,
+        ends_at: None,
+    };
+    holds.place(&f.t, hold, "dpo").await.unwrap();
+    assert_eq!(holds.in_force(&f.t).await.unwrap().len(), 1);
+
+    let retention = Retention::new(&parts, sources.clone(), holds.clone());
+    let policy = RetentionPolicy {
+        category: "orders".into(),
+        max_age_days: 30,
+        action: ErasureMethod::Delete,
+    };
+    retention.put_policy(&f.t, policy, "dpo").await.unwrap();
+    let run = retention.run(&f.t, "dpo").await.unwrap();
+    assert_eq!(run.categories[0].skipped_by_holds.len(), 1);
+
+    let requests = Requests::new(&parts, sources, holds, consents.clone());
+    let new = NewRequest {
+        kind: RequestKind::Objection,
+        method: None,
+        details: None,
+    };
+    let r = requests.submit(&f.t, "ana", new, "ana").await.unwrap();
+    requests.verify(&f.t, &r.id, "dpo", None).await.unwrap();
+    let done = requests.approve(&f.t, &r.id, "dpo").await.unwrap();
+    assert_eq!(done.state, RequestState::Completed);
+    assert!(
+        !consents
+            .has_consent(&f.t, "ana", "newsletter")
+            .await
+            .unwrap()
+    );
+    // Nothing was audited: the stores were given no sink.
+    assert_eq!(f.log.size(&f.t).await.unwrap(), 0);
 }

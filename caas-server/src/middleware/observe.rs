@@ -31,7 +31,7 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         "request",
         request_id = %id,
         method = %method,
-        path = %request.uri().path(),
+        path = %super::tenant_path::caller_path(&request),
         tenant = tracing::field::Empty,
         principal = tracing::field::Empty,
     );

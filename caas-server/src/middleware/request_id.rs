@@ -38,7 +38,7 @@ pub async fn request_id(
         Some(id) if acceptable(id) => id.into(),
         _ => caas_core::new_id(state.clock.as_ref()).to_string().into(),
     };
-    let path = request.uri().path().to_owned();
+    let path = super::tenant_path::caller_path(&request).to_owned();
     request.extensions_mut().insert(RequestId(id.clone()));
     let response = next.run(request).await;
     let mut response = problem::finish(response, &id, &path).await;

@@ -36,7 +36,7 @@ pub async fn resolve(state: &AppState, request: &mut Request) -> Result<Option<T
         host,
         header: headers.get(HEADER).and_then(|v| v.to_str().ok()),
         claim: None,
-        path: Some(request.uri().path()),
+        path: Some(super::tenant_path::caller_path(request)),
     };
     let tenant = state
         .resolver

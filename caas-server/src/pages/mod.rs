@@ -8,8 +8,7 @@ pub mod text;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use caas_core::Tenant;
-use serde::Deserialize;
+use caas_core::{Branding, Tenant};
 
 pub use self::text::Text;
 
@@ -34,20 +33,6 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-/// A tenant's branding.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct Branding {
-    /// Shown instead of the tenant's name.
-    pub display_name: Option<String>,
-    /// An https URL of a logo.
-    pub logo_url: Option<String>,
-    /// Buttons and links (`#rrggbb` or `#rgb`).
-    pub primary_color: Option<String>,
-    /// The page background.
-    pub background_color: Option<String>,
-}
-
 fn color(c: Option<&str>, default: &'static str) -> String {
     match c {
         Some(c)
@@ -61,21 +46,9 @@ fn color(c: Option<&str>, default: &'static str) -> String {
     }
 }
 
-impl Branding {
-    /// The tenant's branding (defaults when absent or malformed).
-    pub fn of(tenant: &Tenant) -> Branding {
-        tenant
-            .settings
-            .extensions
-            .get("branding")
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
-            .unwrap_or_default()
-    }
-}
-
 /// A page: `title` and `body` (already escaped HTML) in the tenant's layout.
 pub fn page(tenant: &Tenant, text: &Text, status: StatusCode, title: &str, body: &str) -> Response {
-    let b = Branding::of(tenant);
+    let b = Branding::of(&tenant.settings);
     let name = b
         .display_name
         .clone()
@@ -138,7 +111,7 @@ button.secondary {{ background: #5a5f69; }}
 
 /// The tenant's display name.
 pub fn tenant_name(tenant: &Tenant) -> String {
-    Branding::of(tenant)
+    Branding::of(&tenant.settings)
         .display_name
         .unwrap_or_else(|| tenant.name.clone())
 }

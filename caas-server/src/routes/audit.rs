@@ -12,6 +12,9 @@ use crate::extract::TenantAdmin;
 use crate::json::Json;
 use crate::problem::{Problem, ProblemDetails};
 use crate::state::AppState;
+use utoipa_axum::routes;
+
+use super::declare::{ADMIN, Routes};
 
 /// A page of entries.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -121,4 +124,12 @@ pub async fn consistency(
             .consistency_proof(&admin.0.tenant.id, p.from, p.to)
             .await?,
     ))
+}
+
+/// The audit log's API: the tenant's administrators.
+pub(super) fn routes(r: Routes) -> Routes {
+    r.add(ADMIN, routes!(entries))
+        .add(ADMIN, routes!(checkpoint))
+        .add(ADMIN, routes!(inclusion))
+        .add(ADMIN, routes!(consistency))
 }

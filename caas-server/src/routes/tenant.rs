@@ -11,6 +11,9 @@ use crate::json::Json;
 use crate::middleware::quota::REQUESTS;
 use crate::problem::{Problem, ProblemDetails};
 use crate::state::AppState;
+use utoipa_axum::routes;
+
+use super::declare::{Anyone, Routes, either};
 
 /// `PUT /v1/tenant`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -81,6 +84,36 @@ pub async fn put_settings(
     access: TenantAccess,
     Json(settings): Json<TenantSettings>,
 ) -> Result<Json<TenantSettings>, Problem> {
+    write_settings(&state, &access, settings).await
+}
+
+/// Change part of the tenant's settings: a JSON merge patch (RFC 7396) —
+/// objects merge, `null` removes a key, anything else replaces. The result
+/// is checked as a whole document; only the platform admin may change the plan.
+#[utoipa::path(patch, path = "/v1/tenant/settings", operation_id = "patch_tenant_settings", tag = "tenant",
+    security(("bearer" = [])),
+    params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
+    request_body(content = Object, content_type = "application/merge-patch+json",
+        description = "The changes, e.g. `{\"extensions\": {\"auth\": {\"allow_guests\": true}}}`"),
+    responses(
+        (status = 200, description = "The settings after the change", body = Object),
+        (status = 400, description = "Invalid settings; `field` names the setting", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Changing the plan needs the platform admin", body = ProblemDetails, content_type = "application/problem+json"),
+    ))]
+pub async fn patch_settings(
+    State(state): State<AppState>,
+    access: TenantAccess,
+    Json(patch): Json<serde_json::Value>,
+) -> Result<Json<TenantSettings>, Problem> {
+    let settings = access.tenant.settings.merged(&patch)?;
+    write_settings(&state, &access, settings).await
+}
+
+async fn write_settings(
+    state: &AppState,
+    access: &TenantAccess,
+    settings: TenantSettings,
+) -> Result<Json<TenantSettings>, Problem> {
     if settings.plan != access.tenant.settings.plan {
         if !access.by_admin() {
             return Err(Problem(
@@ -144,4 +177,16 @@ pub async fn usage(
         monthly_requests_remaining: plan.monthly_requests.map(|q| q.saturating_sub(month)),
         rate_limit: plan.requests.map(|l| l.to_string()),
     }))
+}
+
+/// The tenant's own API and who may call it.
+pub(super) fn routes(r: Routes) -> Routes {
+    r.add(Anyone, routes!(get))
+        .add(either("tenant:write"), routes!(put))
+        .add(either("tenant:read"), routes!(get_settings))
+        .add(
+            either("tenant:write"),
+            routes!(put_settings, patch_settings),
+        )
+        .add(either("tenant:read"), routes!(usage))
 }

@@ -13,6 +13,9 @@ use crate::json::Json;
 use crate::problem::{Problem, ProblemDetails};
 use crate::state::AppState;
 use caas_webhooks::{Delivery, DeliveryState, Webhook, WebhookInput, WebhookWithSecret};
+use utoipa_axum::routes;
+
+use super::declare::{Public, Routes, either};
 
 fn id(s: &str, field: &'static str) -> Result<Uuid> {
     s.parse::<Uuid>().map_err(|_| {
@@ -286,4 +289,19 @@ pub async fn replay(
         )
         .await?;
     Ok((StatusCode::ACCEPTED, Json(delivery)))
+}
+
+/// The webhook API and who may call it.
+pub(super) fn routes(r: Routes) -> Routes {
+    let read = either("webhooks:read");
+    let write = either("webhooks:write");
+    r.add(Public, routes!(event_types))
+        .add(read, routes!(list))
+        .add(write, routes!(create))
+        .add(read, routes!(get))
+        .add(write, routes!(put, delete))
+        .add(write, routes!(rotate_secret))
+        .add(write, routes!(ping))
+        .add(read, routes!(deliveries))
+        .add(write, routes!(replay))
 }

@@ -22,6 +22,9 @@ use utoipa::ToSchema;
 
 use crate::problem::Problem;
 use crate::state::AppState;
+use utoipa_axum::routes;
+
+use super::declare::{ADMIN, Anyone, Public, Routes};
 
 /// Where a request comes from: its device fingerprint and address.
 #[derive(Debug, Clone)]
@@ -88,4 +91,59 @@ impl From<TokenPair> for Tokens {
             trusted_device_token: p.trusted_device_token,
         }
     }
+}
+
+/// Sign-up, login and tokens; a principal's own sessions, MFA and keys;
+/// the tenant's users, OAuth clients and identity providers.
+pub(super) fn routes(r: Routes) -> Routes {
+    r.add(Public, routes!(signing_keys::jwks))
+        .add(ADMIN, routes!(signing_keys::rotate))
+        // What needs no session yet.
+        .add(Public, routes!(login::register))
+        .add(Public, routes!(login::login))
+        .add(Public, routes!(login::verify_mfa))
+        .add(Public, routes!(login::refresh))
+        .add(Anyone, routes!(login::logout))
+        .add(Public, routes!(login::guest))
+        .add(Anyone, routes!(login::me))
+        .add(Public, routes!(login::sdk_token))
+        // A principal acting for itself.
+        .add(Anyone, routes!(sessions::list))
+        .add(Anyone, routes!(sessions::end))
+        .add(Anyone, routes!(mfa::enroll, mfa::remove))
+        .add(Anyone, routes!(mfa::confirm))
+        .add(Anyone, routes!(mfa::backup_codes))
+        .add(Anyone, routes!(api_keys::list, api_keys::create))
+        .add(
+            Anyone,
+            routes!(api_keys::get, api_keys::update, api_keys::delete),
+        )
+        .add(Anyone, routes!(api_keys::rotate))
+        .add(Anyone, routes!(tickets::issue))
+        .add(Public, routes!(tickets::redeem))
+        // The tenant's administration.
+        .add(ADMIN, routes!(users::list, users::create))
+        .add(ADMIN, routes!(users::get, users::patch, users::delete))
+        .add(ADMIN, routes!(oauth_clients::list, oauth_clients::create))
+        .add(
+            ADMIN,
+            routes!(
+                oauth_clients::get,
+                oauth_clients::update,
+                oauth_clients::delete
+            ),
+        )
+        .add(ADMIN, routes!(oauth_clients::rotate_secret))
+        .add(
+            ADMIN,
+            routes!(identity_providers::list, identity_providers::create),
+        )
+        .add(
+            ADMIN,
+            routes!(
+                identity_providers::get,
+                identity_providers::update,
+                identity_providers::delete
+            ),
+        )
 }

@@ -44,6 +44,7 @@ pub async fn list(
     Ok(Json(
         state
             .authz
+            .admin()
             .access_on(&access.tenant.id, &EntityRef::new(ty, id))
             .await?,
     ))

@@ -55,6 +55,7 @@ pub async fn get(
     let uid = EntityRef::new(ty, id);
     let record = state
         .authz
+        .admin()
         .get_entity(&access.tenant.id, &uid)
         .await?
         .ok_or_else(|| Error::not_found(format!("entity {uid} not found")))?;
@@ -85,6 +86,7 @@ pub async fn put(
     Ok(Json(
         state
             .authz
+            .admin()
             .put_entity(&access.tenant.id, &EntityRef::new(ty, id), &input)
             .await?,
     ))
@@ -106,6 +108,7 @@ pub async fn delete(
 ) -> Result<StatusCode, Problem> {
     state
         .authz
+        .admin()
         .delete_entity(&access.tenant.id, &EntityRef::new(ty, id))
         .await?;
     Ok(StatusCode::NO_CONTENT)

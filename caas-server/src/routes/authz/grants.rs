@@ -41,7 +41,7 @@ pub async fn list(
     State(state): State<AppState>,
     admin: TenantAdmin,
 ) -> Result<Json<Vec<AccessEntry>>, Problem> {
-    Ok(Json(state.authz.grants(&admin.0.tenant.id).await?))
+    Ok(Json(state.authz.admin().grants(&admin.0.tenant.id).await?))
 }
 
 /// Grant a role on a resource to another tenant's principal.
@@ -77,6 +77,7 @@ pub async fn create(
     }
     let grant = state
         .authz
+        .admin()
         .grant(
             &admin.0.tenant.id,
             &grantee.id,
@@ -103,6 +104,10 @@ pub async fn revoke(
     admin: TenantAdmin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
-    state.authz.revoke_grant(&admin.0.tenant.id, &id).await?;
+    state
+        .authz
+        .admin()
+        .revoke_grant(&admin.0.tenant.id, &id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -95,6 +95,7 @@ pub async fn publish(
     };
     let (version, _) = state
         .authz
+        .admin()
         .publish_policies(&admin.0.tenant.id, &draft, body.replaces, Some(&by(&admin)))
         .await?;
     Ok((StatusCode::CREATED, Json(version)))
@@ -137,6 +138,7 @@ pub async fn rollback(
 ) -> Result<(StatusCode, Json<PolicyVersion>), Problem> {
     let (version, _) = state
         .authz
+        .admin()
         .rollback_policies(&admin.0.tenant.id, body.to, Some(&by(&admin)))
         .await?;
     Ok((StatusCode::CREATED, Json(version)))

@@ -57,7 +57,7 @@ pub async fn list(
     State(state): State<AppState>,
     access: TenantAccess,
 ) -> Result<Json<Vec<RoleDef>>, Problem> {
-    Ok(Json(state.authz.roles(&access.tenant.id).await?))
+    Ok(Json(state.authz.admin().roles(&access.tenant.id).await?))
 }
 
 /// Create or replace a tenant role.
@@ -82,7 +82,13 @@ pub async fn put(
         inherits: body.inherits,
         builtin: false,
     };
-    Ok(Json(state.authz.put_role(&access.tenant.id, role).await?))
+    Ok(Json(
+        state
+            .authz
+            .admin()
+            .put_role(&access.tenant.id, role)
+            .await?,
+    ))
 }
 
 /// Delete a tenant role (not one another role inherits).
@@ -100,7 +106,11 @@ pub async fn delete(
     access: TenantAccess,
     Path(name): Path<String>,
 ) -> Result<StatusCode, Problem> {
-    state.authz.delete_role(&access.tenant.id, &name).await?;
+    state
+        .authz
+        .admin()
+        .delete_role(&access.tenant.id, &name)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -119,7 +129,11 @@ pub async fn holders(
     Path(name): Path<String>,
 ) -> Result<Json<Holders>, Problem> {
     Ok(Json(Holders {
-        holders: state.authz.role_holders(&access.tenant.id, &name).await?,
+        holders: state
+            .authz
+            .admin()
+            .role_holders(&access.tenant.id, &name)
+            .await?,
     }))
 }
 
@@ -141,6 +155,7 @@ pub async fn assign(
 ) -> Result<StatusCode, Problem> {
     state
         .authz
+        .admin()
         .assign_role(&access.tenant.id, &name, &body.principal.into())
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -163,6 +178,7 @@ pub async fn unassign(
 ) -> Result<StatusCode, Problem> {
     state
         .authz
+        .admin()
         .unassign_role(&access.tenant.id, &name, &EntityRef::new(ty, id))
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -84,6 +84,7 @@ pub async fn put(
     let by = admin.0.principal.subject.clone();
     let (v, _) = state
         .authz
+        .admin()
         .publish_policies(tenant, &draft, body.replaces, Some(&by))
         .await?;
     Ok((

@@ -8,6 +8,9 @@ pub mod messages;
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use caas_core::{Error, Result};
+use utoipa_axum::routes;
+
+use super::declare::{Anyone, Routes};
 
 /// base64url without padding out, with or without it in.
 const B64: GeneralPurpose = GeneralPurpose::new(
@@ -36,4 +39,14 @@ pub(crate) fn decode_array<const N: usize>(value: &str, field: &str) -> Result<[
         Error::invalid_input(format!("`{field}` must be {N} bytes, got {}", bytes.len()))
             .with_field(field.to_owned())
     })
+}
+
+/// Devices, bundles and the mailbox: a user acting for itself.
+pub(super) fn routes(r: Routes) -> Routes {
+    r.add(Anyone, routes!(keys::publish, keys::reset))
+        .add(Anyone, routes!(keys::add_prekeys))
+        .add(Anyone, routes!(keys::count))
+        .add(Anyone, routes!(keys::bundles))
+        .add(Anyone, routes!(messages::send, messages::inbox))
+        .add(Anyone, routes!(messages::ack))
 }

@@ -10,7 +10,10 @@ pub mod play;
 pub mod rulesets;
 
 use caas_core::Error;
+use utoipa_axum::routes;
 use uuid::Uuid;
+
+use super::declare::{ADMIN, Anyone, Routes};
 
 /// A game id from the path: anything that is not one is a game that does
 /// not exist.
@@ -22,4 +25,18 @@ fn game_id(s: &str) -> Result<Uuid, Error> {
         ))
         .with_code("game_not_found")
     })
+}
+
+/// Games: rule sets are the tenant's; players (users and guests) act for
+/// themselves.
+pub(super) fn routes(r: Routes) -> Routes {
+    r.add(Anyone, routes!(rulesets::list))
+        .add(ADMIN, routes!(rulesets::create))
+        .add(Anyone, routes!(play::start))
+        .add(Anyone, routes!(play::get))
+        .add(Anyone, routes!(play::join))
+        .add(Anyone, routes!(play::moves))
+        .add(Anyone, routes!(events::events))
+        .add(Anyone, routes!(history::list, history::delete))
+        .add(Anyone, routes!(history::stats))
 }

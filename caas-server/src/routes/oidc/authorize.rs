@@ -94,7 +94,7 @@ pub async fn authorize(
                 &tenant,
                 text,
                 StatusCode::BAD_REQUEST,
-                e.message(),
+                e.description(),
             ));
         }
         Err(AuthorizeError::Redirect(url)) => return Ok(web::see_other(&url, Vec::new())),

@@ -5,6 +5,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
+use caas_auth::oauth::{OAuthError, OAuthErrorCode};
 use serde::Deserialize;
 
 use super::authorize::{browser_session, go, hidden, parked, submitted};
@@ -104,9 +105,8 @@ pub async fn submit(
     let session = browser_session(&state, &tenant, &headers).await?;
     if form.decision != "allow" {
         state.oidc.unpark(&tenant, &form.request).await?;
-        let url = state
-            .oidc
-            .refuse(&tenant, &request, "access_denied", "the user denied access");
+        let denied = OAuthError::new(OAuthErrorCode::AccessDenied, "the user denied access");
+        let url = state.oidc.refuse(&tenant, &request, &denied);
         return Ok(web::see_other(&url, Vec::new()));
     }
     let next = state

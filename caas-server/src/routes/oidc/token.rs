@@ -6,8 +6,7 @@ use axum::extract::State;
 use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use caas_auth::oauth::TokenParams;
-use caas_core::Error;
+use caas_auth::oauth::{OAuthError, TokenParams};
 use serde::Deserialize;
 
 use super::web::{self, ClientForm};
@@ -33,9 +32,9 @@ pub struct TokenRef {
 }
 
 fn bad_form(r: FormRejection) -> Response {
-    web::oauth_error(
-        Error::invalid_input(format!("the body must be a form: {r}")).with_code("invalid_request"),
-    )
+    web::oauth_answer(&OAuthError::invalid_request(format!(
+        "the body must be a form: {r}"
+    )))
 }
 
 /// The token endpoint: `authorization_code` (PKCE), `refresh_token`

@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use caas_auth::oauth::{OAuthError, OAuthErrorCode};
 use caas_core::Error;
 
 use super::web;
@@ -16,19 +17,18 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-fn challenge(error: &str, e: &Error) -> Response {
-    let description: String = e
-        .message()
+/// 401 `invalid_token`: a Bearer challenge (RFC 6750 §3) and a JSON body.
+fn invalid_token(e: &Error) -> Response {
+    let error = OAuthError::new(OAuthErrorCode::InvalidToken, e.message().to_owned());
+    let description: String = error
+        .description()
         .chars()
         .filter(|c| *c != '"' && *c != '\\' && !c.is_control())
         .collect();
-    let mut response = (
-        StatusCode::UNAUTHORIZED,
-        axum::Json(serde_json::json!({ "error": error, "error_description": e.message() })),
-    )
-        .into_response();
+    let mut response = (error.status(), axum::Json(error.body())).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "Bearer error=\"{error}\", error_description=\"{description}\""
+        "Bearer error=\"{}\", error_description=\"{description}\"",
+        error.code()
     )) {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
     }
@@ -44,9 +44,7 @@ async fn answer(state: &AppState, tenant: &caas_core::Tenant, headers: &HeaderMa
     };
     match state.oidc.userinfo(tenant, token).await {
         Ok(claims) => web::no_store(claims),
-        Err(e) if e.kind() == caas_core::ErrorKind::Unauthenticated => {
-            challenge("invalid_token", &e)
-        }
+        Err(e) if e.kind() == caas_core::ErrorKind::Unauthenticated => invalid_token(&e),
         Err(e) => crate::problem::Problem(e).into_response(),
     }
 }

@@ -9,8 +9,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use caas_auth::oauth::ClientCredentials;
-use caas_core::{Error, ErrorKind, Tenant};
+use caas_auth::oauth::{ClientCredentials, OAuthError, OAuthErrorCode};
+use caas_core::{Error, Tenant};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
@@ -354,31 +354,24 @@ pub fn credentials(headers: &HeaderMap, form: &ClientForm) -> Result<ClientCrede
     })
 }
 
-/// An OAuth error body (RFC 6749 §5.2): `invalid_client` is 401 with a
-/// `WWW-Authenticate` challenge, server faults are `server_error` (500,
-/// logged by the problem path), the rest 400.
+/// The answer to a failed request at a JSON endpoint of the provider: the
+/// OAuth error it is ([`OAuthError::answer`]) as [`oauth_answer`], or —
+/// a server fault, not an OAuth answer — problem+json (logged by the
+/// problem path).
 pub fn oauth_error(e: Error) -> Response {
-    let code = e.code();
-    let (status, error) = match (e.kind(), code) {
-        (_, "invalid_client") => (StatusCode::UNAUTHORIZED, "invalid_client"),
-        (
-            _,
-            c @ ("invalid_request"
-            | "invalid_grant"
-            | "unauthorized_client"
-            | "unsupported_grant_type"
-            | "invalid_scope"
-            | "invalid_target"),
-        ) => (StatusCode::BAD_REQUEST, c),
-        (ErrorKind::InvalidInput, _) => (StatusCode::BAD_REQUEST, "invalid_request"),
-        (ErrorKind::RateLimited, _) => (StatusCode::TOO_MANY_REQUESTS, "slow_down"),
-        _ => return Problem(e).into_response(),
-    };
-    let body = serde_json::json!({ "error": error, "error_description": e.message() });
-    let mut response = (status, axum::Json(body)).into_response();
+    match OAuthError::answer(&e) {
+        Some(answer) => oauth_answer(&answer),
+        None => Problem(e).into_response(),
+    }
+}
+
+/// An OAuth error body (RFC 6749 §5.2) with the error's status, never
+/// cached; `invalid_client` with a `WWW-Authenticate: Basic` challenge.
+pub fn oauth_answer(e: &OAuthError) -> Response {
+    let mut response = (e.status(), axum::Json(e.body())).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if status == StatusCode::UNAUTHORIZED {
+    if e.code() == OAuthErrorCode::InvalidClient {
         headers.insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Basic realm=\"oauth2\""),
@@ -394,4 +387,81 @@ pub fn no_store(body: serde_json::Value) -> Response {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use caas_auth::oauth::client_auth;
+    use caas_core::ErrorKind;
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::problem::ProblemDetails;
+
+    async fn body(r: Response) -> Value {
+        let bytes = axum::body::to_bytes(r.into_body(), 4096).await.unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn invalid_client_is_401_with_a_basic_challenge() {
+        let r = oauth_error(client_auth::invalid_client());
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            r.headers()[header::WWW_AUTHENTICATE],
+            "Basic realm=\"oauth2\""
+        );
+        assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store");
+        assert_eq!(
+            body(r).await,
+            json!({"error": "invalid_client", "error_description": "client authentication failed"})
+        );
+    }
+
+    #[tokio::test]
+    async fn other_answers_are_400_without_a_challenge() {
+        let e = OAuthError::new(OAuthErrorCode::UnsupportedGrantType, "no such grant");
+        let r = oauth_error(e.into());
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert!(!r.headers().contains_key(header::WWW_AUTHENTICATE));
+        assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store");
+        assert_eq!(
+            body(r).await,
+            json!({"error": "unsupported_grant_type", "error_description": "no such grant"})
+        );
+        // Invalid input without an OAuth code is `invalid_request`.
+        let r = oauth_error(Error::invalid_input("invalid JSON: eof"));
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(body(r).await["error"], "invalid_request");
+    }
+
+    #[tokio::test]
+    async fn rate_limits_are_429_slow_down() {
+        let r = oauth_error(Error::new(ErrorKind::RateLimited, "too many attempts"));
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            body(r).await,
+            json!({"error": "slow_down", "error_description": "too many attempts"})
+        );
+    }
+
+    #[test]
+    fn faults_and_lookalikes_are_problems() {
+        // A fault of the server is problem+json, not an OAuth answer.
+        let r = oauth_error(Error::internal("the disk is full"));
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let details = r.extensions().get::<Arc<ProblemDetails>>().unwrap();
+        assert_eq!(details.code, "internal");
+        // A code string alone makes no OAuth answer: only an `OAuthError` does.
+        let lookalike = Error::new(ErrorKind::Unauthenticated, "no").with_code("invalid_client");
+        let r = oauth_error(lookalike);
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert!(r.extensions().get::<Arc<ProblemDetails>>().is_some());
+        assert_ne!(
+            r.headers()[header::WWW_AUTHENTICATE],
+            "Basic realm=\"oauth2\""
+        );
+    }
 }

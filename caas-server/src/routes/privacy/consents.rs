@@ -23,7 +23,9 @@ pub async fn list_purposes(
     State(state): State<AppState>,
     access: TenantAccess,
 ) -> Result<Json<Vec<Purpose>>, Problem> {
-    Ok(Json(state.privacy.purposes(&access.tenant.id).await?))
+    Ok(Json(
+        state.privacy.consents().purposes(&access.tenant.id).await?,
+    ))
 }
 
 /// Register or replace a purpose (tenant administrators).
@@ -44,6 +46,7 @@ pub async fn put_purpose(
     Ok(Json(
         state
             .privacy
+            .consents()
             .put_purpose(&a.tenant.id, body, actor(a))
             .await?,
     ))
@@ -62,7 +65,11 @@ pub async fn list_consents(
 ) -> Result<Json<Vec<ConsentRecord>>, Problem> {
     let (subject, _) = subject_for(&state, &access, p.subject.as_deref()).await?;
     Ok(Json(
-        state.privacy.consents(&access.tenant.id, &subject).await?,
+        state
+            .privacy
+            .consents()
+            .list(&access.tenant.id, &subject)
+            .await?,
     ))
 }
 
@@ -85,7 +92,8 @@ pub async fn give(
     let (subject, _) = subject_for(&state, &access, p.subject.as_deref()).await?;
     let record = state
         .privacy
-        .give_consent(&access.tenant.id, &subject, body)
+        .consents()
+        .give(&access.tenant.id, &subject, body)
         .await?;
     Ok((StatusCode::CREATED, Json(record)))
 }
@@ -121,7 +129,8 @@ pub async fn withdraw(
     Ok(Json(
         state
             .privacy
-            .withdraw_consent(&access.tenant.id, &subject, &purpose, &method)
+            .consents()
+            .withdraw(&access.tenant.id, &subject, &purpose, &method)
             .await?,
     ))
 }

@@ -27,7 +27,11 @@ pub async fn list_retention(
     admin: TenantAdmin,
 ) -> Result<Json<Vec<RetentionPolicy>>, Problem> {
     Ok(Json(
-        state.privacy.retention_policies(&admin.0.tenant.id).await?,
+        state
+            .privacy
+            .retention()
+            .policies(&admin.0.tenant.id)
+            .await?,
     ))
 }
 
@@ -50,7 +54,8 @@ pub async fn put_retention(
     Ok(Json(
         state
             .privacy
-            .put_retention_policy(&a.tenant.id, body, actor(a))
+            .retention()
+            .put_policy(&a.tenant.id, body, actor(a))
             .await?,
     ))
 }
@@ -64,7 +69,7 @@ pub async fn list_holds(
     State(state): State<AppState>,
     admin: TenantAdmin,
 ) -> Result<Json<Vec<LegalHold>>, Problem> {
-    Ok(Json(state.privacy.holds(&admin.0.tenant.id).await?))
+    Ok(Json(state.privacy.holds().list(&admin.0.tenant.id).await?))
 }
 
 /// A legal hold to place: exactly one of `subject`, `category` and
@@ -135,7 +140,8 @@ pub async fn place_hold(
     let hold = NewHold::try_from(HoldRequest::from(body))?;
     let hold = state
         .privacy
-        .place_hold(&a.tenant.id, hold, actor(a))
+        .holds()
+        .place(&a.tenant.id, hold, actor(a))
         .await?;
     Ok((StatusCode::CREATED, Json(hold)))
 }
@@ -169,7 +175,8 @@ pub async fn release_hold(
     Ok(Json(
         state
             .privacy
-            .release_hold(&a.tenant.id, &id, actor(a), &body.reason)
+            .holds()
+            .release(&a.tenant.id, &id, actor(a), &body.reason)
             .await?,
     ))
 }
@@ -183,7 +190,9 @@ pub async fn list_breaches(
     State(state): State<AppState>,
     admin: TenantAdmin,
 ) -> Result<Json<Vec<Breach>>, Problem> {
-    Ok(Json(state.privacy.breaches(&admin.0.tenant.id).await?))
+    Ok(Json(
+        state.privacy.breaches().list(&admin.0.tenant.id).await?,
+    ))
 }
 
 /// Record a personal-data breach; the authority deadline is detection + 72 h.
@@ -203,7 +212,8 @@ pub async fn record_breach(
     let a = &admin.0;
     let breach = state
         .privacy
-        .record_breach(&a.tenant.id, body, actor(a))
+        .breaches()
+        .record(&a.tenant.id, body, actor(a))
         .await?;
     Ok((StatusCode::CREATED, Json(breach)))
 }
@@ -230,7 +240,8 @@ pub async fn update_breach(
     Ok(Json(
         state
             .privacy
-            .update_breach(&a.tenant.id, &id, body, actor(a))
+            .breaches()
+            .update(&a.tenant.id, &id, body, actor(a))
             .await?,
     ))
 }
@@ -245,7 +256,13 @@ pub async fn get_processing(
     State(state): State<AppState>,
     admin: TenantAdmin,
 ) -> Result<Json<ProcessingExport>, Problem> {
-    Ok(Json(state.privacy.processing(&admin.0.tenant.id).await?))
+    Ok(Json(
+        state
+            .privacy
+            .processing()
+            .export(&admin.0.tenant.id)
+            .await?,
+    ))
 }
 
 /// Replace the records of processing.
@@ -266,7 +283,8 @@ pub async fn put_processing(
     Ok(Json(
         state
             .privacy
-            .put_processing(&a.tenant.id, body, actor(a))
+            .processing()
+            .put(&a.tenant.id, body, actor(a))
             .await?,
     ))
 }
@@ -280,5 +298,11 @@ pub async fn deletion_log(
     State(state): State<AppState>,
     admin: TenantAdmin,
 ) -> Result<Json<Vec<serde_json::Value>>, Problem> {
-    Ok(Json(state.privacy.deletion_log(&admin.0.tenant.id).await?))
+    Ok(Json(
+        state
+            .privacy
+            .requests()
+            .deletion_log(&admin.0.tenant.id)
+            .await?,
+    ))
 }

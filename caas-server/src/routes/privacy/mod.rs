@@ -14,6 +14,9 @@ use utoipa::IntoParams;
 use crate::extract::{TenantAccess, is_tenant_admin};
 use crate::problem::Problem;
 use crate::state::AppState;
+use utoipa_axum::routes;
+
+use super::declare::{ADMIN, Anyone, Routes};
 
 /// Whose data.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -55,4 +58,39 @@ pub(crate) async fn subject_for(
 /// Who acted, for records: the subject id of the caller.
 pub(crate) fn actor(access: &TenantAccess) -> &str {
     &access.principal.subject
+}
+
+/// Subjects act on their own data (handlers let administrators name
+/// another subject); the rest is the tenant administrators'.
+pub(super) fn routes(r: Routes) -> Routes {
+    r.add(Anyone, routes!(consents::list_purposes))
+        .add(ADMIN, routes!(consents::put_purpose))
+        .add(Anyone, routes!(consents::list_consents, consents::give))
+        .add(Anyone, routes!(consents::withdraw))
+        .add(Anyone, routes!(requests::list, requests::create))
+        .add(Anyone, routes!(requests::get))
+        .add(Anyone, routes!(requests::export))
+        .add(ADMIN, routes!(requests::verify))
+        .add(ADMIN, routes!(requests::approve))
+        .add(ADMIN, routes!(requests::deny))
+        .add(ADMIN, routes!(requests::extend))
+        .add(
+            ADMIN,
+            routes!(governance::list_retention, governance::put_retention),
+        )
+        .add(
+            ADMIN,
+            routes!(governance::list_holds, governance::place_hold),
+        )
+        .add(ADMIN, routes!(governance::release_hold))
+        .add(
+            ADMIN,
+            routes!(governance::list_breaches, governance::record_breach),
+        )
+        .add(ADMIN, routes!(governance::update_breach))
+        .add(
+            ADMIN,
+            routes!(governance::get_processing, governance::put_processing),
+        )
+        .add(ADMIN, routes!(governance::deletion_log))
 }

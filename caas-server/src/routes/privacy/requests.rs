@@ -33,7 +33,8 @@ pub async fn create(
     let (subject, _) = subject_for(&state, &access, p.subject.as_deref()).await?;
     let request = state
         .privacy
-        .submit_request(&access.tenant.id, &subject, body, actor(&access))
+        .requests()
+        .submit(&access.tenant.id, &subject, body, actor(&access))
         .await?;
     Ok((StatusCode::CREATED, Json(request)))
 }
@@ -57,7 +58,8 @@ pub async fn list(
     Ok(Json(
         state
             .privacy
-            .requests(&access.tenant.id, subject.as_deref())
+            .requests()
+            .list(&access.tenant.id, subject.as_deref())
             .await?,
     ))
 }
@@ -69,7 +71,7 @@ async fn visible(
     access: &TenantAccess,
     id: &str,
 ) -> Result<DataSubjectRequest, Problem> {
-    let request = state.privacy.request(&access.tenant.id, id).await?;
+    let request = state.privacy.requests().get(&access.tenant.id, id).await?;
     let own = request.subject.as_deref() == Some(access.principal.subject.as_str())
         && access.principal.tenant == Some(access.tenant.id);
     if own || is_tenant_admin(state, access).await? {
@@ -115,7 +117,11 @@ pub async fn export(
 ) -> Result<Json<serde_json::Value>, Problem> {
     visible(&state, &access, &id).await?;
     Ok(Json(
-        state.privacy.request_export(&access.tenant.id, &id).await?,
+        state
+            .privacy
+            .requests()
+            .export(&access.tenant.id, &id)
+            .await?,
     ))
 }
 
@@ -159,7 +165,8 @@ pub async fn verify(
     Ok(Json(
         state
             .privacy
-            .verify_request(&a.tenant.id, &id, actor(a), note)
+            .requests()
+            .verify(&a.tenant.id, &id, actor(a), note)
             .await?,
     ))
 }
@@ -182,7 +189,8 @@ pub async fn approve(
     Ok(Json(
         state
             .privacy
-            .approve_request(&a.tenant.id, &id, actor(a))
+            .requests()
+            .approve(&a.tenant.id, &id, actor(a))
             .await?,
     ))
 }
@@ -211,7 +219,8 @@ pub async fn deny(
     Ok(Json(
         state
             .privacy
-            .deny_request(&a.tenant.id, &id, actor(a), &reason)
+            .requests()
+            .deny(&a.tenant.id, &id, actor(a), &reason)
             .await?,
     ))
 }
@@ -237,7 +246,8 @@ pub async fn extend(
     Ok(Json(
         state
             .privacy
-            .extend_request(&a.tenant.id, &id, actor(a), body.months, &body.reason)
+            .requests()
+            .extend(&a.tenant.id, &id, actor(a), body.months, &body.reason)
             .await?,
     ))
 }

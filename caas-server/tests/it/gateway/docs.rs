@@ -20,6 +20,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/v1/tenant"),
     ("GET", "/v1/tenant/settings"),
     ("PUT", "/v1/tenant/settings"),
+    ("PATCH", "/v1/tenant/settings"),
     ("GET", "/v1/tenant/usage"),
     ("GET", "/v1/webhooks/event-types"),
     ("GET", "/v1/webhooks"),

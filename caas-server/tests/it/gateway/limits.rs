@@ -161,7 +161,7 @@ async fn tenant_principals_act_only_in_their_tenant_and_cannot_change_their_plan
     // the tenant it may, but not its plan; the platform admin may.
     let r = gw
         .as_user(&my_id, &mine, Method::PUT, "/v1/tenant/settings")
-        .json(&json!({ "extensions": { "game": {} } }))
+        .json(&json!({ "extensions": { "branding": {} } }))
         .go()
         .await;
     assert_eq!(r.status(), 403);
@@ -177,7 +177,7 @@ async fn tenant_principals_act_only_in_their_tenant_and_cannot_change_their_plan
     assert_eq!(r.status(), 204);
     let r = gw
         .as_user(&my_id, &mine, Method::PUT, "/v1/tenant/settings")
-        .json(&json!({ "extensions": { "game": {} } }))
+        .json(&json!({ "extensions": { "branding": {} } }))
         .go()
         .await;
     assert_eq!(r.status(), 200);

@@ -265,9 +265,33 @@ async fn tenant_routes_act_in_the_named_tenant(stack: Stack) {
         .go()
         .await;
     assert_eq!(problem(r).await.1["field"], "settings.plan");
+    // A section no crate reads, or a misspelt key in one, is refused (PUT
+    // replaces the whole document: a typo would silently turn features off).
     let r = gw
         .in_tenant(&s, Method::PUT, "/v1/tenant/settings")
         .json(&json!({ "plan": "default", "extensions": { "game": { "mode": "kspov" } } }))
+        .go()
+        .await;
+    assert_eq!(problem(r).await.1["field"], "settings.extensions.game");
+    let r = gw
+        .in_tenant(&s, Method::PUT, "/v1/tenant/settings")
+        .json(&json!({ "extensions": { "auth": { "allow_registrashun": true } } }))
+        .go()
+        .await;
+    let (status, body) = problem(r).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["field"], "settings.extensions.auth", "{body}");
+    let r = gw
+        .in_tenant(&s, Method::PUT, "/v1/tenant/settings")
+        .json(&json!({ "plan": "default", "extensions": { "auth": { "allow_registration": true, "allow_guests": true } } }))
+        .go()
+        .await;
+    assert_eq!(r.status(), 200);
+    // PATCH merges (RFC 7396): `null` removes, the rest stays.
+    let r = gw
+        .in_tenant(&s, Method::PATCH, "/v1/tenant/settings")
+        .header("content-type", "application/merge-patch+json")
+        .body(r#"{"extensions": {"auth": {"allow_guests": null}}}"#)
         .go()
         .await;
     assert_eq!(r.status(), 200);
@@ -275,8 +299,31 @@ async fn tenant_routes_act_in_the_named_tenant(stack: Stack) {
         .in_tenant(&s, Method::GET, "/v1/tenant/settings")
         .value()
         .await;
-    assert_eq!(settings["extensions"]["game"]["mode"], "kspov");
+    assert_eq!(
+        settings["extensions"]["auth"],
+        json!({ "allow_registration": true })
+    );
     assert_eq!(settings["plan"], "default");
+    for (patch, field) in [
+        (
+            json!({ "extensions": { "auth": { "allow_registrashun": true } } }),
+            "settings.extensions.auth",
+        ),
+        (json!({ "colour": "red" }), "settings"),
+        (json!(["not", "an", "object"]), "settings"),
+    ] {
+        let r = gw
+            .in_tenant(&s, Method::PATCH, "/v1/tenant/settings")
+            .json(&patch)
+            .go()
+            .await;
+        assert_eq!(problem(r).await.1["field"], field, "{patch}");
+    }
+    let after: Value = gw
+        .in_tenant(&s, Method::GET, "/v1/tenant/settings")
+        .value()
+        .await;
+    assert_eq!(after, settings, "a refused patch changes nothing");
 
     // Usage counts this tenant's requests.
     let usage: Value = gw
@@ -393,6 +440,70 @@ async fn creating_a_tenant_provisions_its_key(stack: Stack) {
     gw.stop().await;
 }
 
+/// Every `/v1/…` route also answers under `/t/{slug}/v1/…`, the slug naming
+/// the tenant as `X-Tenant-ID` would; the two must agree.
+async fn the_api_answers_under_the_tenant_path(stack: Stack) {
+    let Some(gw) = Gateway::start(stack, |_| {}).await else {
+        return;
+    };
+    let s = gw.tenant(json!({})).await;
+    let other = gw.tenant(json!({})).await;
+    let t: Value = gw
+        .admin(Method::GET, &format!("/t/{s}/v1/tenant"))
+        .value()
+        .await;
+    assert_eq!(t["slug"], s.as_str());
+    let r = gw
+        .admin(Method::PUT, &format!("/t/{s}/v1/tenant"))
+        .json(&json!({ "name": "By path" }))
+        .go()
+        .await;
+    assert_eq!(r.status(), 200);
+    let t: Value = gw.in_tenant(&s, Method::GET, "/v1/tenant").value().await;
+    assert_eq!(t["name"], "By path");
+    // Queries survive the mapping; path parameters too.
+    let r = gw
+        .admin(Method::GET, &format!("/t/{s}/v1/users?limit=1"))
+        .go()
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = gw
+        .admin(
+            Method::GET,
+            &format!("/t/{s}/v1/users/00000000-0000-7000-8000-000000000000"),
+        )
+        .go()
+        .await;
+    assert_eq!(problem(r).await.0, 404);
+
+    // The path and the header must agree; an unknown slug is 404 and a
+    // malformed one 400; the problem names the path the caller used.
+    let (status, body) = problem(
+        gw.in_tenant(&other, Method::GET, &format!("/t/{s}/v1/tenant"))
+            .go()
+            .await,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["instance"], format!("/t/{s}/v1/tenant"));
+    let (status, _) = problem(gw.admin(Method::GET, "/t/nobody-here/v1/tenant").go().await).await;
+    assert_eq!(status, 404);
+    let (status, _) = problem(gw.admin(Method::GET, "/t/NOT_A_SLUG/v1/tenant").go().await).await;
+    assert_eq!(status, 400);
+    // Credentials are still required, and the route's check still applies.
+    let r = gw
+        .anon(Method::GET, &format!("/t/{s}/v1/tenant"))
+        .go()
+        .await;
+    assert_eq!(problem(r).await.1["code"], "missing_token");
+    let r = gw
+        .anon(Method::GET, &format!("/t/{s}/v1/nowhere"))
+        .go()
+        .await;
+    assert_eq!(problem(r).await.0, 404);
+    gw.stop().await;
+}
+
 on_both_stacks!(
     creating_a_tenant_provisions_its_key,
     a_tenant_whose_provisioning_fails_stays_suspended_until_resumed,
@@ -400,4 +511,5 @@ on_both_stacks!(
     admin_manages_the_tenant_lifecycle,
     admin_routes_need_the_admin_key,
     tenant_routes_act_in_the_named_tenant,
+    the_api_answers_under_the_tenant_path,
 );

@@ -465,10 +465,7 @@ async fn identity_events_reach_a_webhook_signed(stack: Stack) {
     let now = caas_core::Clock::now(&caas_core::SystemClock).as_millis() / 1000;
     for t in wanted {
         let got = receiver.received();
-        let r = got
-            .iter()
-            .find(|r| r.headers["x-caas-event"] == t)
-            .unwrap();
+        let r = got.iter().find(|r| r.headers["x-caas-event"] == t).unwrap();
         let header = r.headers[signature::HEADER].to_str().unwrap();
         signature::verify(&secret, header, &r.body, now, 300).unwrap();
         let event: Value = serde_json::from_slice(&r.body).unwrap();

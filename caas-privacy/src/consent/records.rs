@@ -1,72 +1,16 @@
-//! Purposes and consent.
-//!
-//! A tenant registers the purposes it processes personal data for (legal
-//! basis per GDPR Art. 6(1), data categories, retention). A consent record
-//! follows ISO/IEC TS 27560: record id, subject, notice (version, language),
-//! purpose, PII categories, controller, jurisdiction, method, consent type,
-//! validity, state (`given`, `withdrawn`, `expired`) and its append-only
-//! event history. Withdrawing is one call, like giving.
+//! Consent records (ISO/IEC TS 27560): record id, subject, notice (version,
+//! language), purpose, PII categories, controller, jurisdiction, method,
+//! consent type, validity, state (`given`, `withdrawn`, `expired`) and the
+//! append-only event history. A given consent past its validity is marked
+//! expired when next read.
 
 use caas_core::sql::{FromRow, Row, Scalar, query};
 use caas_core::{Error, Result, TenantId, Timestamp, new_id};
 use serde::{Deserialize, Serialize};
 
+use super::Consents;
+use crate::check::{check_subject, check_text};
 use crate::db;
-use crate::service::{Privacy, check_id, check_subject, check_text};
-
-/// The legal basis of a processing purpose (GDPR Art. 6(1) a–f).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LegalBasis {
-    /// (a) the subject's consent.
-    Consent,
-    /// (b) a contract with the subject.
-    Contract,
-    /// (c) a legal obligation.
-    LegalObligation,
-    /// (d) vital interests.
-    VitalInterests,
-    /// (e) a task in the public interest.
-    PublicTask,
-    /// (f) legitimate interests.
-    LegitimateInterests,
-}
-
-/// A purpose of processing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Purpose {
-    /// Machine id, e.g. `newsletter`.
-    pub id: String,
-    /// What the data is used for, as shown to the subject.
-    pub description: String,
-    /// The legal basis.
-    pub legal_basis: LegalBasis,
-    /// The data categories processed (names as in the sources' categories).
-    pub categories: Vec<String>,
-    /// How long the data is kept, in words.
-    pub retention: String,
-    /// When it was registered.
-    pub created_at: Timestamp,
-    /// When it last changed.
-    pub updated_at: Timestamp,
-}
-
-/// A purpose to register or replace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewPurpose {
-    /// Machine id: 1 to 64 of a-z, 0-9, `_`, `-`, `.`.
-    pub id: String,
-    /// What the data is used for (1 to 2,000 characters).
-    pub description: String,
-    /// The legal basis.
-    pub legal_basis: LegalBasis,
-    /// Data categories (at most 50).
-    #[serde(default)]
-    pub categories: Vec<String>,
-    /// Retention in words (1 to 500 characters).
-    pub retention: String,
-}
 
 /// The state of a consent record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -185,6 +129,35 @@ impl GiveConsent {
             .with_field("valid_days")),
         }
     }
+
+    /// Checks the free-text fields, the language tag and the consent type;
+    /// returns the consent type.
+    fn check(&self) -> Result<String> {
+        check_text(&self.notice_version, "notice_version", 64)?;
+        check_text(&self.method, "method", 64)?;
+        let language_ok = (2..=35).contains(&self.language.len())
+            && self
+                .language
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !language_ok {
+            return Err(Error::invalid_input(
+                "`language` must be a BCP 47 tag such as `en` or `de-CH`",
+            )
+            .with_field("language"));
+        }
+        let consent_type = self
+            .consent_type
+            .clone()
+            .unwrap_or_else(|| "explicit".into());
+        if !matches!(consent_type.as_str(), "explicit" | "expressed") {
+            return Err(
+                Error::invalid_input("`consent_type` is `explicit` or `expressed`")
+                    .with_field("consent_type"),
+            );
+        }
+        Ok(consent_type)
+    }
 }
 
 fn default_language() -> String {
@@ -193,23 +166,6 @@ fn default_language() -> String {
 
 fn default_method() -> String {
     "api".into()
-}
-
-struct PurposeRow(Purpose);
-
-impl FromRow for PurposeRow {
-    fn from_row(row: &Row<'_>) -> Result<Self> {
-        let categories: String = row.get("categories")?;
-        Ok(PurposeRow(Purpose {
-            id: row.get("id")?,
-            description: row.get("description")?,
-            legal_basis: db::json(&format!("\"{}\"", row.get::<String>("legal_basis")?))?,
-            categories: db::json(&categories)?,
-            retention: row.get("retention")?,
-            created_at: row.timestamp("created_at")?,
-            updated_at: row.timestamp("updated_at")?,
-        }))
-    }
 }
 
 struct RecordRow {
@@ -225,87 +181,10 @@ impl FromRow for RecordRow {
     }
 }
 
-impl Privacy {
-    /// Registers (or replaces) a purpose.
-    pub async fn put_purpose(
-        &self,
-        tenant: &TenantId,
-        new: NewPurpose,
-        by: &str,
-    ) -> Result<Purpose> {
-        check_id(&new.id, "id")?;
-        check_text(&new.description, "description", 2_000)?;
-        check_text(&new.retention, "retention", 500)?;
-        if new.categories.len() > 50 {
-            return Err(
-                Error::invalid_input("a purpose has at most 50 data categories")
-                    .with_field("categories"),
-            );
-        }
-        for c in &new.categories {
-            check_id(c, "categories")?;
-        }
-        let now = self.now();
-        let basis = serde_json::to_value(new.legal_basis)?;
-        let basis = basis.as_str().unwrap_or("consent").to_owned();
-        let mut tx = self.db().tenant_tx(tenant).await?;
-        query(
-            "INSERT INTO privacy_purposes (tenant_id, id, description, legal_basis, categories, \
-             retention, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
-             ON CONFLICT (tenant_id, id) DO UPDATE SET description = $3, legal_basis = $4, \
-             categories = $5, retention = $6, updated_at = $7",
-        )
-        .bind(tenant)
-        .bind(new.id.as_str())
-        .bind(new.description.as_str())
-        .bind(basis)
-        .bind(serde_json::to_string(&new.categories)?)
-        .bind(new.retention.as_str())
-        .bind(now)
-        .execute(&mut tx)
-        .await?;
-        tx.commit().await?;
-        self.audit(
-            tenant,
-            by,
-            "privacy.purpose_changed",
-            &new.id,
-            serde_json::json!({}),
-        )
-        .await?;
-        self.purpose(tenant, &new.id).await
-    }
-
-    /// The tenant's purposes, by id.
-    pub async fn purposes(&self, tenant: &TenantId) -> Result<Vec<Purpose>> {
-        let q = query(
-            "SELECT id, description, legal_basis, categories, retention, created_at, updated_at \
-             FROM privacy_purposes WHERE tenant_id = $1 ORDER BY id",
-        )
-        .bind(tenant);
-        let rows: Vec<PurposeRow> = db::all(self.db(), tenant, q).await?;
-        Ok(rows.into_iter().map(|r| r.0).collect())
-    }
-
-    /// One purpose; `not_found` when it is not registered.
-    pub async fn purpose(&self, tenant: &TenantId, id: &str) -> Result<Purpose> {
-        let q = query(
-            "SELECT id, description, legal_basis, categories, retention, created_at, updated_at \
-             FROM privacy_purposes WHERE tenant_id = $1 AND id = $2",
-        )
-        .bind(tenant)
-        .bind(id);
-        db::one::<PurposeRow>(self.db(), tenant, q)
-            .await?
-            .map(|r| r.0)
-            .ok_or_else(|| {
-                Error::not_found(format!("no purpose `{id}` is registered")).with_field("purpose")
-            })
-    }
-
+impl Consents {
     /// Records that `subject` gives consent; giving again renews the record
     /// (a new `given` event). The purpose must be registered.
-    pub async fn give_consent(
+    pub async fn give(
         &self,
         tenant: &TenantId,
         subject: &str,
@@ -313,29 +192,7 @@ impl Privacy {
     ) -> Result<ConsentRecord> {
         check_subject(subject)?;
         let purpose = self.purpose(tenant, &give.purpose).await?;
-        check_text(&give.notice_version, "notice_version", 64)?;
-        check_text(&give.method, "method", 64)?;
-        let language_ok = (2..=35).contains(&give.language.len())
-            && give
-                .language
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if !language_ok {
-            return Err(Error::invalid_input(
-                "`language` must be a BCP 47 tag such as `en` or `de-CH`",
-            )
-            .with_field("language"));
-        }
-        let consent_type = give
-            .consent_type
-            .clone()
-            .unwrap_or_else(|| "explicit".into());
-        if !matches!(consent_type.as_str(), "explicit" | "expressed") {
-            return Err(
-                Error::invalid_input("`consent_type` is `explicit` or `expressed`")
-                    .with_field("consent_type"),
-            );
-        }
+        let consent_type = give.check()?;
         let validity = give.validity()?;
         for (field, v) in [
             ("controller", &give.controller),
@@ -345,7 +202,7 @@ impl Privacy {
                 check_text(v, field, 200)?;
             }
         }
-        let now = self.now();
+        let now = self.clock.now();
         let valid_until = validity.map(|d| now.saturating_add(d));
         let existing = self.record(tenant, subject, &purpose.id).await?;
         let event = ConsentEvent {
@@ -356,7 +213,7 @@ impl Privacy {
         };
         let mut record = ConsentRecord {
             record_id: existing.as_ref().map_or_else(
-                || new_id(self.0.clock.as_ref()).to_string(),
+                || new_id(self.clock.as_ref()).to_string(),
                 |r| r.record_id.clone(),
             ),
             subject: subject.to_owned(),
@@ -377,28 +234,30 @@ impl Privacy {
         };
         record.events.push(event);
         self.store(tenant, &record).await?;
-        self.audit(
-            tenant,
-            subject,
-            "privacy.consent_given",
-            &record.purpose,
-            serde_json::json!({ "record_id": record.record_id, "notice_version": record.notice_version }),
-        )
-        .await?;
-        self.publish(
-            tenant,
-            "privacy.consent_given",
-            serde_json::json!({
-                "subject": subject, "purpose": record.purpose, "record_id": record.record_id,
-            }),
-        )
-        .await;
+        self.trail
+            .audit(
+                tenant,
+                subject,
+                "privacy.consent_given",
+                &record.purpose,
+                serde_json::json!({ "record_id": record.record_id, "notice_version": record.notice_version }),
+            )
+            .await?;
+        self.trail
+            .publish(
+                tenant,
+                "privacy.consent_given",
+                serde_json::json!({
+                    "subject": subject, "purpose": record.purpose, "record_id": record.record_id,
+                }),
+            )
+            .await;
         Ok(record)
     }
 
     /// Withdraws `subject`'s consent to `purpose`; `not_found` when none
     /// was given. Withdrawing a withdrawn consent changes nothing.
-    pub async fn withdraw_consent(
+    pub async fn withdraw(
         &self,
         tenant: &TenantId,
         subject: &str,
@@ -420,27 +279,29 @@ impl Privacy {
         record.state = ConsentState::Withdrawn;
         record.events.push(ConsentEvent {
             state: ConsentState::Withdrawn,
-            at: self.now(),
+            at: self.clock.now(),
             method: method.to_owned(),
             notice_version: record.notice_version.clone(),
         });
         self.store(tenant, &record).await?;
-        self.audit(
-            tenant,
-            subject,
-            "privacy.consent_withdrawn",
-            purpose,
-            serde_json::json!({ "record_id": record.record_id }),
-        )
-        .await?;
-        self.publish(
-            tenant,
-            "privacy.consent_withdrawn",
-            serde_json::json!({
-                "subject": subject, "purpose": purpose, "record_id": record.record_id,
-            }),
-        )
-        .await;
+        self.trail
+            .audit(
+                tenant,
+                subject,
+                "privacy.consent_withdrawn",
+                purpose,
+                serde_json::json!({ "record_id": record.record_id }),
+            )
+            .await?;
+        self.trail
+            .publish(
+                tenant,
+                "privacy.consent_withdrawn",
+                serde_json::json!({
+                    "subject": subject, "purpose": purpose, "record_id": record.record_id,
+                }),
+            )
+            .await;
         Ok(record)
     }
 
@@ -459,18 +320,34 @@ impl Privacy {
     }
 
     /// Every consent record of `subject`, by purpose.
-    pub async fn consents(&self, tenant: &TenantId, subject: &str) -> Result<Vec<ConsentRecord>> {
+    pub async fn list(&self, tenant: &TenantId, subject: &str) -> Result<Vec<ConsentRecord>> {
         let q = query(
             "SELECT record FROM privacy_consents WHERE tenant_id = $1 AND subject = $2 ORDER BY purpose",
         )
         .bind(tenant)
         .bind(subject);
-        let rows: Vec<RecordRow> = db::all(self.db(), tenant, q).await?;
+        let rows: Vec<RecordRow> = db::all(&self.db, tenant, q).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             out.push(self.expire_if_due(tenant, row.record).await?);
         }
         Ok(out)
+    }
+
+    /// The append-only consent history of `subject`, oldest first.
+    pub async fn history(
+        &self,
+        tenant: &TenantId,
+        subject: &str,
+    ) -> Result<Vec<serde_json::Value>> {
+        let q = query(
+            "SELECT event FROM privacy_consent_events WHERE tenant_id = $1 AND subject = $2 \
+             ORDER BY at, id",
+        )
+        .bind(tenant)
+        .bind(subject);
+        let rows: Vec<Scalar<String>> = db::all(&self.db, tenant, q).await?;
+        rows.iter().map(|Scalar(e)| db::json(e)).collect()
     }
 
     async fn record(
@@ -485,7 +362,7 @@ impl Privacy {
         .bind(tenant)
         .bind(subject)
         .bind(purpose);
-        match db::one::<RecordRow>(self.db(), tenant, q).await? {
+        match db::one::<RecordRow>(&self.db, tenant, q).await? {
             Some(row) => Ok(Some(self.expire_if_due(tenant, row.record).await?)),
             None => Ok(None),
         }
@@ -497,13 +374,14 @@ impl Privacy {
         tenant: &TenantId,
         mut record: ConsentRecord,
     ) -> Result<ConsentRecord> {
-        let due = record.state == ConsentState::Given
-            && record.valid_until.is_some_and(|until| until <= self.now());
+        let now = self.clock.now();
+        let due =
+            record.state == ConsentState::Given && record.valid_until.is_some_and(|u| u <= now);
         if due {
             record.state = ConsentState::Expired;
             record.events.push(ConsentEvent {
                 state: ConsentState::Expired,
-                at: record.valid_until.unwrap_or_else(|| self.now()),
+                at: record.valid_until.unwrap_or(now),
                 method: "expiry".into(),
                 notice_version: record.notice_version.clone(),
             });
@@ -512,12 +390,13 @@ impl Privacy {
         Ok(record)
     }
 
+    /// Stores `record` and appends its last event to the history.
     async fn store(&self, tenant: &TenantId, record: &ConsentRecord) -> Result<()> {
-        let now = self.now();
+        let now = self.clock.now();
         let Some(last) = record.events.last() else {
             return Err(Error::internal("a consent record without events"));
         };
-        let mut tx = self.db().tenant_tx(tenant).await?;
+        let mut tx = self.db.tenant_tx(tenant).await?;
         query(
             "INSERT INTO privacy_consents (tenant_id, id, subject, purpose, state, expires_at, record, \
              updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -539,7 +418,7 @@ impl Privacy {
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(tenant)
-        .bind(new_id(self.0.clock.as_ref()))
+        .bind(new_id(self.clock.as_ref()))
         .bind(record.record_id.as_str())
         .bind(record.subject.as_str())
         .bind(serde_json::to_string(&serde_json::json!({
@@ -554,29 +433,6 @@ impl Privacy {
         .execute(&mut tx)
         .await?;
         tx.commit().await
-    }
-
-    /// The append-only consent history of `subject`, oldest first.
-    pub async fn consent_history(
-        &self,
-        tenant: &TenantId,
-        subject: &str,
-    ) -> Result<Vec<serde_json::Value>> {
-        let q = query(
-            "SELECT event FROM privacy_consent_events WHERE tenant_id = $1 AND subject = $2 \
-             ORDER BY at, id",
-        )
-        .bind(tenant)
-        .bind(subject);
-        let rows: Vec<Scalar<String>> = db::all(self.db(), tenant, q).await?;
-        rows.iter().map(|Scalar(e)| db::json(e)).collect()
-    }
-}
-
-#[async_trait::async_trait]
-impl caas_core::ConsentCheck for Privacy {
-    async fn has_consent(&self, tenant: &TenantId, subject: &str, purpose: &str) -> Result<bool> {
-        Privacy::has_consent(self, tenant, subject, purpose).await
     }
 }
 
