@@ -1,24 +1,4 @@
-//! Authentication for CAAS.
-//!
-//! [`users`] (per-tenant users, email
-//! and username unique case-insensitively), [`password`] (argon2id with
-//! rehash on login, the password policy with a shipped common-password
-//! list), [`tokens`] (per-tenant signing keys sealed with the tenant's data
-//! key, rotation with overlap, JWKS; JWT issue and verification with every
-//! check), [`revocation`] (by token, session, user or tenant, in the
-//! shared key-value store), [`sessions`] (fingerprints, idle and absolute
-//! timeouts), [`refresh`] (token families with rotation and reuse
-//! detection), [`mfa`] (TOTP, backup codes), [`api_keys`], [`tickets`]
-//! and [`lockout`], composed by [`Auth`] into the login (with the MFA
-//! challenge and trusted devices), refresh, logout, guest and API-key
-//! flows, and [`TokenAuthenticator`] / [`ApiKeyAuthenticator`] for the
-//! gateway. Access tokens are JWTs (EdDSA by default; ES256, RS256; HS256
-//! only when dangerously allowed) or PASETO v4.public tokens. The OAuth2 /
-//! OIDC provider ([`oauth`], issue 6) is being built: PKCE and the client
-//! registry so far.
-//!
-//! It depends on `caas-crypto` and `caas-core`; see DESIGN.md.
-
+#![doc = include_str!("../README.md")]
 pub mod admin_key;
 pub mod api_keys;
 mod attenuation;

@@ -1,23 +1,4 @@
-//! Authorization for CAAS, on Cedar (the `cedar-policy` crate).
-//!
-//! - [`PolicyStore`]: versioned per-tenant policy sets with their schema,
-//!   validated in strict mode with Cedar's diagnostics (line, column).
-//! - [`SlicedPolicies`]: a Cedar policy set indexed by policy scope, so that
-//!   each request evaluates only the policies that can apply to it — with
-//!   the same decision, reasons and errors as the whole set.
-//! - Entities ([`EntityProvider`], the built-in [`SqlEntities`]), roles
-//!   ([`RoleStore`]: the built-in owner, admin, editor, viewer and the
-//!   tenant's), access entries on resources inherited down the resource
-//!   hierarchy, cross-tenant grants.
-//! - [`Engine`]: decisions with reasons, batches, "which actions", filters;
-//!   the caches and their invalidation across instances; decision audit.
-//!   [`Engine::admin`] ([`AuthzAdmin`]) reads and writes the tenant's
-//!   policies, roles, entities, access entries and grants, dropping what
-//!   each write changes from every instance's caches.
-//! - [`RouteCheck`]: the four checks an API route declares.
-//!
-//! It depends only on `caas-core` (and Cedar); see DESIGN.md.
-
+#![doc = include_str!("../README.md")]
 mod checks;
 mod diagnostics;
 mod engine;

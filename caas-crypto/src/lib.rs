@@ -1,18 +1,4 @@
-//! Tenant key management and Signal-style end-to-end encryption.
-//!
-//! - [`e2e`]: the end-to-end profile `caas-e2e-v1` (X3DH, the Double
-//!   Ratchet, wire formats, safety numbers), a client-side [`e2e::Device`]
-//!   with the prekey rotation policy, and [`e2e::Vault`] for sealed sessions.
-//! - [`keys`]: the [`KeyManager`] — per-tenant key-encryption keys under a
-//!   master key, data keys per purpose, per-subject keys for
-//!   crypto-shredding, rotation with batched re-wrapping, and the
-//!   [`keys::Rewrapper`] that finishes re-wrapping in the background.
-//! - [`prekeys`] and [`mailbox`]: the server side of E2E — public device
-//!   keys with one-time prekeys claimed at most once, and ciphertexts waiting
-//!   for devices. `caas-server` serves them over HTTP.
-//!
-//! It depends only on `caas-core`; see DESIGN.md.
-
+#![doc = include_str!("../README.md")]
 pub mod e2e;
 mod error;
 pub mod keys;

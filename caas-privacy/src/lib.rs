@@ -1,33 +1,4 @@
-//! Privacy tooling for CAAS.
-//!
-//! - [`Privacy`]: the GDPR service, composed of small stores it hands out,
-//!   each of which can be built on its own from [`PrivacyParts`]:
-//!   [`Consents`] (purposes and consent records in ISO/IEC TS 27560 shape;
-//!   [`Consents::has_consent`] for the other crates), [`Requests`]
-//!   (data-subject requests — access, portability, erasure, rectification,
-//!   restriction, objection — with due dates and extensions, fanned out to
-//!   every [`caas_core::DataSubjectSource`] in the [`SourceRegistry`]),
-//!   [`Holds`] (legal holds that block erasure of what they cover),
-//!   [`Retention`] (policies and runs), [`Breaches`] (with the 72-hour
-//!   deadline) and [`Processing`] (records of processing, Art. 30).
-//! - [`audit`]: the tamper-evident audit log — an RFC 6962 Merkle tree per
-//!   tenant, signed C2SP checkpoints, inclusion and consistency proofs, an
-//!   offline verifier, and [`AuditLog`] as the platform's
-//!   [`caas_core::AuditSink`]. Personal data in entries is sealed under the
-//!   subject's key, so erasing the subject shreds it while the tree still
-//!   verifies.
-//!
-//! It depends on `caas-crypto` and `caas-core`; see DESIGN.md.
-//!
-//! ```
-//! use caas_privacy::audit::merkle::{leaf_hash, node_hash, verify_inclusion};
-//!
-//! let (a, b) = (leaf_hash(b"a"), leaf_hash(b"b"));
-//! let root = node_hash(&a, &b);
-//! assert!(verify_inclusion(1, 2, &b, &[a], &root).is_ok());
-//! assert!(verify_inclusion(0, 2, &b, &[a], &root).is_err());
-//! ```
-
+#![doc = include_str!("../README.md")]
 pub mod audit;
 mod breaches;
 mod check;

@@ -1,29 +1,4 @@
-//! The CAAS reference server: every CAAS crate behind one HTTP API.
-//!
-//! The binary is `caas-server`; this library exposes the same pieces so the
-//! server can be embedded or started in-process (as the examples and tests
-//! do):
-//!
-//! ```no_run
-//! # async fn run() -> caas_core::Result<()> {
-//! use caas_server::{ServeConfig, Server};
-//!
-//! let config = ServeConfig {
-//!     listen: "127.0.0.1:0".parse().expect("an address"),
-//!     database_url: Some("sqlite::memory:".into()),
-//!     admin_key: Some("an-admin-key-of-at-least-32-characters".into()),
-//!     ..ServeConfig::default()
-//! };
-//! let server = Server::bind(config).await?;
-//! println!("listening on {}", server.local_addr());
-//! server.run(caas_server::shutdown::signal()).await
-//! # }
-//! ```
-//!
-//! A request passes the middleware chain in [`middleware`]; handlers in
-//! [`routes`] parse, call one library function, and serialize; every error
-//! leaves as problem+json ([`problem`]).
-
+#![doc = include_str!("../README.md")]
 pub mod access;
 pub mod cli;
 pub mod config;

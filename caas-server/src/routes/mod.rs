@@ -4,7 +4,7 @@
 //! `routes(Routes) -> Routes` beside its handlers, adding each operation
 //! with `utoipa_axum::routes!` (the handler's `#[utoipa::path]` annotation
 //! is its route, so an undocumented route does not compile in) together
-//! with the access check it requires ([`declare`]).
+//! with the access check it requires ([`Routes::add`]).
 
 pub mod admin_keys;
 pub mod admin_tenants;
