@@ -155,12 +155,9 @@ impl Requests {
         note: Option<String>,
     ) -> Result<DataSubjectRequest> {
         if !from.contains(&request.state) {
-            return Err(Error::conflict(format!(
-                "the request is {}; it cannot become {}",
-                request.state.as_str(),
-                state.as_str()
-            ))
-            .with_code("invalid_state"));
+            return Err(
+                Error::conflict(refusal(request.state, from, state)).with_code("invalid_state")
+            );
         }
         let previous = request.state;
         request.state = state;
@@ -310,4 +307,21 @@ impl Requests {
         )
         .await
     }
+}
+/// Why `current` cannot become `target`, naming the step that comes first
+/// when there is one (`verify` before approving a received request).
+fn refusal(current: RequestState, from: &[RequestState], target: RequestState) -> String {
+    let allowed: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+    let mut why = format!(
+        "the request is {}; it can become {} only when it is {}",
+        current.as_str(),
+        target.as_str(),
+        allowed.join(" or ")
+    );
+    if current == RequestState::Received && from.contains(&RequestState::Verified) {
+        why.push_str(
+            ": verify the subject's identity first (`POST /v1/privacy/requests/{id}/verify`)",
+        );
+    }
+    why
 }

@@ -305,6 +305,10 @@ async fn requests_move_through_their_states_with_due_dates(b: &Backend) {
         .await
         .unwrap_err();
     assert_eq!((e.kind(), e.code()), (ErrorKind::Conflict, "invalid_state"));
+    assert!(
+        e.message().contains("verify the subject's identity first"),
+        "the refusal names the step that comes first: {e}"
+    );
     // Extension: 1 or 2 months, with a reason, once.
     assert_eq!(
         p.requests()
