@@ -106,7 +106,9 @@ fn the_readme_lists_every_event_type() {
         .filter_map(|line| {
             let cells: Vec<&str> = line.split('|').map(str::trim).collect();
             let name = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
-            (cells.len() == 5 && name.contains('.')).then(|| (name.to_owned(), cells[3].to_owned()))
+            // The event table's rows: | `type` | caas-… | meaning |.
+            (cells.len() == 5 && cells[2].starts_with("caas"))
+                .then(|| (name.to_owned(), cells[3].to_owned()))
         })
         .collect();
     let catalogue: Vec<(String, String)> = Platform::catalogue()
