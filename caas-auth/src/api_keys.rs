@@ -307,13 +307,15 @@ impl ApiKeys {
 
     /// Deletes key `id`.
     pub async fn delete(&self, tenant: &TenantId, id: Uuid) -> Result<()> {
-        let mut tx = self.db.tenant_tx(tenant).await?;
-        let n = query("DELETE FROM auth_api_keys WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant)
-            .bind(id)
-            .execute(&mut tx)
+        let n = self
+            .db
+            .tenant_execute(
+                tenant,
+                query("DELETE FROM auth_api_keys WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant)
+                    .bind(id),
+            )
             .await?;
-        tx.commit().await?;
         if n == 0 {
             return Err(not_found(id));
         }

@@ -106,28 +106,12 @@ impl Auth {
             }
         }
         let principal = self.attenuation().at_use(&tenant.id, principal).await?;
-        let text = |name: &str| {
-            principal
-                .attributes
-                .get(name)
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        };
-        let amr = principal
-            .attributes
-            .get("amr")
-            .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let session = principal.text_attribute("sid").map(str::to_owned);
         let request = TokenRequest {
-            session: text("sid"),
+            session: session.clone(),
             scopes: principal.scopes.iter().cloned().collect(),
             roles: principal.roles.iter().cloned().collect(),
-            amr,
+            amr: principal.amr(),
             owner: principal.owner.clone(),
             ..TokenRequest::new(principal.subject.clone(), principal.kind)
         };
@@ -137,7 +121,7 @@ impl Auth {
             token_type: "Bearer",
             expires_in: p.tokens.config().access_ttl.as_secs(),
             refresh_token: None,
-            session_id: text("sid").and_then(|s| s.parse().ok()),
+            session_id: session.and_then(|s| s.parse().ok()),
             trusted_device_token: None,
         })
     }

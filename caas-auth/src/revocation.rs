@@ -235,13 +235,10 @@ impl Revocations {
 
     /// Deletes `tenant`'s expired rows; returns how many.
     pub async fn prune(&self, tenant: &TenantId) -> Result<u64> {
-        let mut tx = self.db.tenant_tx(tenant).await?;
-        let n = query(PRUNE)
-            .bind(tenant)
-            .bind(self.clock.now())
-            .execute(&mut tx)
+        let n = self
+            .db
+            .tenant_execute(tenant, query(PRUNE).bind(tenant).bind(self.clock.now()))
             .await?;
-        tx.commit().await?;
         Ok(n)
     }
 

@@ -10,6 +10,7 @@ use crate::tokens::TokenFormat;
 
 /// A tenant's authentication settings (all off or at their defaults when
 /// absent).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthSettings {

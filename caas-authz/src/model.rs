@@ -18,6 +18,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use caas_core::validate::Identifier;
 use caas_core::{Error, Principal, PrincipalKind, Result, TenantId};
 use cedar_policy::{EntityId, EntityTypeName, EntityUid};
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,7 @@ pub const MAX_TYPE_LEN: usize = 128;
 pub const MAX_ID_LEN: usize = 256;
 
 /// An entity's type and id: `{"type": "Doc", "id": "d1"}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EntityRef {
@@ -167,21 +169,13 @@ pub fn action_name(uid: &EntityUid) -> String {
     }
 }
 
-/// Checks a role or permission name: 1–64 of a-z, 0-9, `_`, `-`, `.`, `:`.
+/// The shape of role and permission names: 1–64 of a-z, 0-9, `_`, `-`,
+/// `.`, `:`.
+pub const NAME: Identifier<'static> = Identifier::new(64, &['_', '-', '.', ':']);
+
+/// Checks a role or permission name (see [`NAME`]).
 pub fn check_name(name: &str, field: &'static str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.' | b':')
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid_input(format!(
-            "`{name}` is not a valid {field}: 1 to 64 of a-z, 0-9, `_`, `-`, `.`, `:`"
-        ))
-        .with_field(field))
-    }
+    NAME.check(name, field)
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ pub const MAX_INHERITS: usize = 16;
 pub const MAX_ROLES: usize = 256;
 
 /// A role.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoleDef {

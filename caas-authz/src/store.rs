@@ -36,6 +36,7 @@ pub struct PolicyDraft {
 }
 
 /// A published version.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PolicyVersion {
     /// The tenant.

@@ -11,6 +11,8 @@ pub mod kv;
 pub mod limit;
 mod migrations;
 mod namespace;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod principal;
 #[cfg(feature = "redis")]
 mod redis_conn;

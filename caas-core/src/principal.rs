@@ -48,6 +48,25 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The attribute `name` when it is a string (`sid`, `email`, …).
+    pub fn text_attribute(&self, name: &str) -> Option<&str> {
+        self.attributes.get(name).and_then(|v| v.as_str())
+    }
+
+    /// How the principal authenticated (the `amr` attribute: `pwd`, `mfa`,
+    /// `fed`, …); empty when unknown.
+    pub fn amr(&self) -> Vec<String> {
+        self.attributes
+            .get("amr")
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// A principal with no roles, scopes or attributes.
     pub fn new(subject: impl Into<String>, tenant: Option<TenantId>, kind: PrincipalKind) -> Self {
         Principal {

@@ -473,14 +473,17 @@ impl History {
 
     /// Keeps `subject`'s seats but removes the subject from them.
     async fn anonymize(&self, tenant: &TenantId, subject: &str) -> Result<u64> {
-        let mut tx = self.db.tenant_tx(tenant).await?;
-        let n =
-            query("UPDATE game_players SET subject = NULL WHERE tenant_id = $1 AND subject = $2")
+        let n = self
+            .db
+            .tenant_execute(
+                tenant,
+                query(
+                    "UPDATE game_players SET subject = NULL WHERE tenant_id = $1 AND subject = $2",
+                )
                 .bind(tenant)
-                .bind(subject)
-                .execute(&mut tx)
-                .await?;
-        tx.commit().await?;
+                .bind(subject),
+            )
+            .await?;
         Ok(n)
     }
 

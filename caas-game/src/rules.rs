@@ -10,6 +10,7 @@
 
 use std::fmt;
 
+use caas_core::validate::{self, Identifier};
 use caas_core::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -147,41 +148,26 @@ fn fold(name: &str) -> String {
 }
 
 fn check_id(id: &str, field: &str) -> Result<()> {
-    let ok = !id.is_empty()
-        && id.len() <= MAX_NAME_CHARS
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-        && !id.bytes().all(|b| b.is_ascii_digit());
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid(
-            format!(
-                "`{id}` is not a valid id: use 1 to {MAX_NAME_CHARS} lowercase ASCII letters, digits, `-` or `_`, not only digits"
-            ),
-            field,
-            "invalid_id",
-        ))
-    }
+    const ID: Identifier<'static> = Identifier::new(MAX_NAME_CHARS, &['-', '_']).not_only_digits();
+    ID.check_named(id, field)
+        .map_err(|e| e.with_field(field.to_owned()).with_code("invalid_id"))
 }
 
 fn check_name(name: &str, field: &str) -> Result<()> {
-    let trimmed = name.trim();
-    if trimmed.is_empty()
-        || trimmed.chars().count() > MAX_NAME_CHARS
-        || trimmed.chars().any(char::is_control)
-        || trimmed.chars().all(|c| c.is_ascii_digit())
-    {
-        return Err(invalid(
+    // A name is shown to players, so it is text, but never a number (a
+    // weapon is also chosen by its number).
+    let digits = name.trim().chars().all(|c| c.is_ascii_digit());
+    match validate::check_text(name, "name", MAX_NAME_CHARS, false) {
+        Ok(()) if !digits => Ok(()),
+        _ => Err(invalid(
             format!(
-                "`{name}` is not a valid name: use 1 to {MAX_NAME_CHARS} characters, not only digits"
+                "{field} `{}` must be 1 to {MAX_NAME_CHARS} characters of text, not only digits",
+                validate::truncate(name)
             ),
             field,
             "invalid_name",
-        ));
+        )),
     }
-    Ok(())
 }
 
 impl RuleSet {

@@ -1,38 +1,18 @@
 //! Input checks shared by the stores: identifiers, free text, subject ids.
 //! Each error is invalid input naming the field.
 
+use caas_core::validate::{self, Identifier};
 use caas_core::{Error, Result};
 
 /// Checks an identifier: 1 to 64 of a-z, 0-9, `_`, `-`, `.`.
 pub(crate) fn check_id(value: &str, field: &'static str) -> Result<()> {
-    let ok = (1..=64).contains(&value.len())
-        && value.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.')
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid_input(format!(
-            "`{field}` must be 1 to 64 characters of a-z, 0-9, `_`, `-` and `.`"
-        ))
-        .with_field(field))
-    }
+    Identifier::new(64, &['_', '-', '.']).check(value, field)
 }
 
 /// Checks free text: 1 to `max` characters, no control characters except
 /// newlines.
 pub(crate) fn check_text(value: &str, field: &'static str, max: usize) -> Result<()> {
-    let ok = !value.trim().is_empty()
-        && value.chars().count() <= max
-        && !value.chars().any(|c| c.is_control() && c != '\n');
-    if ok {
-        Ok(())
-    } else {
-        Err(
-            Error::invalid_input(format!("`{field}` must be 1 to {max} characters of text"))
-                .with_field(field),
-        )
-    }
+    validate::check_text(value, field, max, true)
 }
 
 /// Checks a subject id: 1 to 256 characters without control characters.

@@ -222,19 +222,19 @@ impl ServeArgs {
             config.listen = v;
         }
         if let Some(v) = self.database.database_url {
-            config.database_url = Some(v);
+            config.platform.database_url = Some(v);
         }
         if let Some(v) = self.database.database_schema {
-            config.database_schema = Some(v);
+            config.platform.database_schema = Some(v);
         }
         if let Some(v) = self.database.data_dir {
-            config.data_dir = v;
+            config.platform.data_dir = v;
         }
         if let Some(v) = self.redis_url {
-            config.redis_url = Some(v);
+            config.platform.redis_url = Some(v);
         }
         if let Some(v) = self.redis_prefix {
-            config.redis_prefix = v;
+            config.platform.redis_prefix = v;
         }
         if let Some(v) = self.rate_limit {
             config.ip_limits.all = v.0;
@@ -243,13 +243,13 @@ impl ServeArgs {
             config.admin_key = Some(SecretString::new(v));
         }
         if let Some(v) = self.master_key {
-            config.master_key = Some(SecretString::new(v));
+            config.platform.master_key = Some(SecretString::new(v));
         }
         if let Some(v) = self.master_key_file {
-            config.master_key_file = Some(v);
+            config.platform.master_key_file = Some(v);
         }
         if self.production {
-            config.production = true;
+            config.platform.production = true;
         }
         if let Some(v) = self.public_url {
             config.public_url = Some(v);
@@ -268,10 +268,10 @@ impl ServeArgs {
             }
         }
         if self.webhooks_allow_private_targets {
-            config.webhooks.allow_private_targets = true;
+            config.platform.webhooks.allow_private_targets = true;
         }
         if self.no_migrate {
-            config.migrate = false;
+            config.platform.migrate = false;
         }
         config.validate()?;
         Ok(config)
@@ -296,13 +296,13 @@ mod tests {
         };
         let config = args.into_config().unwrap();
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
-        assert!(config.database_url.is_none() && config.redis_url.is_none());
+        assert!(config.platform.database_url.is_none() && config.platform.redis_url.is_none());
         assert_eq!(
             config.effective_database_url(),
             "sqlite://caas-data/caas.sqlite3"
         );
         assert_eq!(config.ip_limits.all.unwrap().to_string(), "600/min");
-        assert!(config.migrate);
+        assert!(config.platform.migrate);
     }
 
     #[test]

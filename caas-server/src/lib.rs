@@ -166,7 +166,7 @@ async fn open_from(args: &cli::DatabaseArgs) -> Result<caas_core::Db> {
     let data_dir = args
         .data_dir
         .clone()
-        .unwrap_or_else(|| ServeConfig::default().data_dir);
+        .unwrap_or_else(|| ServeConfig::default().platform.data_dir);
     caas::backends::open_database(
         args.database_url.as_deref(),
         args.database_schema.as_deref(),

@@ -5,6 +5,8 @@ mod background;
 pub mod config;
 mod federation;
 pub mod master_key;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod platform;
 pub mod provision;
 mod tenants;

@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 pub const PURPOSE: &str = "auth.federation";
 
 /// What kind of provider.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProviderKind {
@@ -31,6 +32,7 @@ pub enum ProviderKind {
 }
 
 /// A provider's settings: the body of create and update.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderSettings {
@@ -41,7 +43,11 @@ pub struct ProviderSettings {
     /// The client id registered at the provider.
     pub client_id: String,
     /// The client secret (write-only; absent on update keeps the old one).
-    #[serde(default, skip_serializing)]
+    /// Never serialized: `skip_serializing_if` that always skips, rather
+    /// than `skip_serializing`, so the OpenAPI schema still lists it (as
+    /// write-only).
+    #[serde(default, skip_serializing_if = "never_written")]
+    #[cfg_attr(feature = "openapi", schema(write_only))]
     pub client_secret: Option<String>,
     /// The issuer URL (`oidc`: required; `microsoft`:
     /// `https://login.microsoftonline.com/{tenant}/v2.0`, default `common`).
@@ -62,11 +68,16 @@ pub struct ProviderSettings {
     pub enabled: bool,
 }
 
+fn never_written(_: &Option<String>) -> bool {
+    true
+}
+
 fn yes() -> bool {
     true
 }
 
 /// A provider as listed (never its secret).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IdentityProvider {
     /// Id (in the callback URL).
@@ -371,5 +382,22 @@ impl IdentityProviders {
             return Err(not_found(id));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_secret_is_read_but_never_written() {
+        let settings: ProviderSettings = serde_json::from_value(serde_json::json!({
+            "kind": "github", "name": "GitHub", "client_id": "gh", "client_secret": "s3cret"
+        }))
+        .unwrap();
+        assert_eq!(settings.client_secret.as_deref(), Some("s3cret"));
+        let written = serde_json::to_string(&settings).unwrap();
+        assert!(!written.contains("s3cret"), "{written}");
+        assert!(!written.contains("client_secret"), "{written}");
     }
 }

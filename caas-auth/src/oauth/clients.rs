@@ -12,6 +12,7 @@ use super::error::OAuthError;
 use crate::opaque;
 
 /// Whether a client can keep a secret.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClientType {
@@ -22,6 +23,7 @@ pub enum ClientType {
 }
 
 /// The grants a client may use.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GrantType {
@@ -38,6 +40,7 @@ pub enum GrantType {
 
 /// How a client authenticates at the token, introspection and revocation
 /// endpoints (OIDC Core §9).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthMethod {
@@ -64,6 +67,7 @@ impl AuthMethod {
 }
 
 /// What a client is allowed; the body of create and update.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientSettings {
@@ -119,6 +123,7 @@ impl ClientSettings {
 }
 
 /// A registered client (never its secret).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OAuthClient {
     /// `client_id`.
@@ -459,13 +464,15 @@ impl OAuthClients {
 
     /// Deletes a client.
     pub async fn delete(&self, tenant: &TenantId, id: &str) -> Result<()> {
-        let mut tx = self.db.tenant_tx(tenant).await?;
-        let n = query("DELETE FROM auth_oauth_clients WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant)
-            .bind(id)
-            .execute(&mut tx)
+        let n = self
+            .db
+            .tenant_execute(
+                tenant,
+                query("DELETE FROM auth_oauth_clients WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant)
+                    .bind(id),
+            )
             .await?;
-        tx.commit().await?;
         if n == 0 {
             return Err(not_found(id));
         }

@@ -505,17 +505,10 @@ impl UserStore for SqlUserStore {
         id: Uuid,
         hash: Option<&str>,
     ) -> Result<()> {
-        let mut tx = self.db.tenant_tx(tenant).await?;
-        let n = query(
-            "UPDATE auth_users SET password_hash = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2",
-        )
-        .bind(tenant)
-        .bind(id)
-        .bind(hash.map(str::to_owned))
-        .bind(self.clock.now())
-        .execute(&mut tx)
-        .await?;
-        tx.commit().await?;
+        let n = self
+            .db
+            .tenant_execute(tenant, query("UPDATE auth_users SET password_hash = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2",).bind(tenant).bind(id).bind(hash.map(str::to_owned)).bind(self.clock.now()))
+            .await?;
         if n == 0 {
             return Err(not_found(id));
         }
@@ -523,13 +516,15 @@ impl UserStore for SqlUserStore {
     }
 
     async fn delete(&self, tenant: &TenantId, id: Uuid) -> Result<()> {
-        let mut tx = self.db.tenant_tx(tenant).await?;
-        let n = query("DELETE FROM auth_users WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant)
-            .bind(id)
-            .execute(&mut tx)
+        let n = self
+            .db
+            .tenant_execute(
+                tenant,
+                query("DELETE FROM auth_users WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant)
+                    .bind(id),
+            )
             .await?;
-        tx.commit().await?;
         if n == 0 {
             return Err(not_found(id));
         }

@@ -103,6 +103,7 @@ pub struct AuthzRequest {
 }
 
 /// A decision and why.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decision {
     /// Allowed.

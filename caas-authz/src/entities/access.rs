@@ -12,6 +12,7 @@ use crate::model::{EntityRef, FOREIGN_USER};
 /// An access entry: `principal` holds `role` on `resource` (and below it,
 /// unless a descendant breaks inheritance). With `grantee_tenant` set, a
 /// cross-tenant grant to a principal of that tenant.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AccessEntry {
     /// The entry's id.

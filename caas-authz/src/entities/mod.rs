@@ -39,12 +39,14 @@ pub const MAX_ACCESS_ENTRIES: usize = 1000;
 pub(crate) const MAX_ANCESTORS: usize = 1000;
 
 /// An entity as the engine reads it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EntityRecord {
     /// Which entity.
     #[serde(flatten)]
     pub uid: EntityRef,
     /// Attributes, in Cedar's JSON form (`{"__entity": …}` for references).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub attrs: Map<String, Value>,
     /// Parents: groups, roles, containing resources.
     pub parents: Vec<EntityRef>,

@@ -227,6 +227,15 @@ impl Db {
         Ok(tx)
     }
 
+    /// Runs one statement in a transaction of `tenant` (see
+    /// [`Db::tenant_tx`]) and commits it; returns the rows it changed.
+    pub async fn tenant_execute(&self, tenant: &TenantId, statement: Query) -> Result<u64> {
+        let mut tx = self.tenant_tx(tenant).await?;
+        let n = statement.execute(&mut tx).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// Closes every pooled connection; later queries fail as `Unavailable`.
     pub async fn close(&self) {
         match &self.inner.pool {

@@ -10,6 +10,7 @@ use super::TenantSettings;
 use crate::{Error, Result};
 
 /// The section of a tenant's settings that holds its branding.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Branding {

@@ -10,6 +10,7 @@ use crate::{Error, Result};
 /// Origins are `scheme://host[:port]` exactly as browsers send them in the
 /// `Origin` header. `*` admits every origin and is never a default: a tenant
 /// has to ask for it, and even then credentials are not shared with `*`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CorsSettings {

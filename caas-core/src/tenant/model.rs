@@ -216,7 +216,7 @@ fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
 }
 
 fn check_identifier(s: &str, field: &'static str) -> Result<()> {
-    crate::validate::check_identifier(s, field, 64, &['-', '_']).map_err(|e| e.with_field(field))
+    crate::validate::Identifier::new(64, &['-', '_']).check(s, field)
 }
 
 /// Validates a tenant display name: 1–200 characters after trimming, no control characters.

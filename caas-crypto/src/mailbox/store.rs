@@ -178,17 +178,10 @@ impl Mailbox {
 
     /// Acknowledges (deletes) a message of the device's inbox.
     pub async fn ack(&self, tenant: &TenantId, device: &Address, id: Uuid) -> Result<()> {
-        let mut tx = self.db.tenant_tx(tenant).await?;
-        let n = query(
-            "DELETE FROM e2e_messages WHERE tenant_id = $1 AND id = $2 AND recipient_user = $3 AND recipient_device = $4",
-        )
-        .bind(tenant)
-        .bind(id)
-        .bind(device.user.as_str())
-        .bind(device.device.as_str())
-        .execute(&mut tx)
-        .await?;
-        tx.commit().await?;
+        let n = self
+            .db
+            .tenant_execute(tenant, query("DELETE FROM e2e_messages WHERE tenant_id = $1 AND id = $2 AND recipient_user = $3 AND recipient_device = $4",).bind(tenant).bind(id).bind(device.user.as_str()).bind(device.device.as_str()))
+            .await?;
         if n == 0 {
             return Err(Error::not_found(format!(
                 "message `{id}` is not in this inbox"
@@ -199,13 +192,15 @@ impl Mailbox {
 
     /// Drops the tenant's expired messages; returns how many.
     pub async fn purge_expired(&self, tenant: &TenantId) -> Result<u64> {
-        let mut tx = self.db.tenant_tx(tenant).await?;
-        let n = query("DELETE FROM e2e_messages WHERE tenant_id = $1 AND expires_at <= $2")
-            .bind(tenant)
-            .bind(self.clock.now())
-            .execute(&mut tx)
+        let n = self
+            .db
+            .tenant_execute(
+                tenant,
+                query("DELETE FROM e2e_messages WHERE tenant_id = $1 AND expires_at <= $2")
+                    .bind(tenant)
+                    .bind(self.clock.now()),
+            )
             .await?;
-        tx.commit().await?;
         Ok(n)
     }
 }

@@ -3,6 +3,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use caas_core::sql::{FromRow, Row, Scalar, query};
+use caas_core::validate::Identifier;
 use caas_core::{Db, Dialect, Envelope, Error, Result, SharedClock, SharedEventBus, TenantId};
 
 use crate::e2e::{IdentityKey, OneTimePrekey, PrekeyBundle, SignedPrekey};
@@ -81,19 +82,10 @@ fn arr<const N: usize>(bytes: &[u8]) -> Result<[u8; N]> {
         .map_err(|_| Error::internal("a stored key has the wrong length"))
 }
 
+/// Device and prekey ids: 1 to 128 of A-Z, a-z, 0-9, `-`, `_`, `.`.
 pub(crate) fn check_id(value: &str, field: &'static str) -> Result<()> {
-    let ok = (1..=128).contains(&value.len())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid_input(format!(
-            "`{field}` must be 1 to 128 of A-Z, a-z, 0-9, `-`, `_`, `.`"
-        ))
-        .with_field(field))
-    }
+    const ID: Identifier<'static> = Identifier::new(128, &['-', '_', '.']).with_uppercase();
+    ID.check(value, field)
 }
 
 /// Devices and prekeys of a tenant's users.

@@ -112,18 +112,22 @@ impl FileConfig {
     /// Writes every setting the file has over `config`.
     pub fn apply(self, config: &mut ServeConfig) -> Result<()> {
         set(&mut config.listen, self.listen);
-        config.database_url = self.database_url.or(config.database_url.take());
-        config.database_schema = self.database_schema.or(config.database_schema.take());
-        set(&mut config.data_dir, self.data_dir);
-        config.redis_url = self.redis_url.or(config.redis_url.take());
+        config.platform.database_url = self.database_url.or(config.platform.database_url.take());
+        config.platform.database_schema = self
+            .database_schema
+            .or(config.platform.database_schema.take());
+        set(&mut config.platform.data_dir, self.data_dir);
+        config.platform.redis_url = self.redis_url.or(config.platform.redis_url.take());
         if let Some(prefix) = self.redis_prefix {
             caas_core::RedisConfig::check_prefix(&prefix)?;
-            config.redis_prefix = prefix;
+            config.platform.redis_prefix = prefix;
         }
-        set(&mut config.migrate, self.migrate);
+        set(&mut config.platform.migrate, self.migrate);
         config.admin_key = self.admin_key.or(config.admin_key.take());
-        config.master_key_file = self.master_key_file.or(config.master_key_file.take());
-        set(&mut config.production, self.production);
+        config.platform.master_key_file = self
+            .master_key_file
+            .or(config.platform.master_key_file.take());
+        set(&mut config.platform.production, self.production);
         if let Some(url) = self.public_url {
             config.public_url = Some(url::Url::parse(&url).map_err(|e| {
                 Error::invalid_input(format!("setting `public_url`: `{url}` is not a URL: {e}"))
@@ -159,7 +163,7 @@ impl FileConfig {
             config.plans = Plans::new(self.plans);
         }
 
-        let (w, c) = (self.webhooks, &mut config.webhooks);
+        let (w, c) = (self.webhooks, &mut config.platform.webhooks);
         set(&mut c.allow_private_targets, w.allow_private_targets);
         set(&mut c.max_attempts, w.max_attempts);
         set(&mut c.backoff, w.backoff);
@@ -168,11 +172,11 @@ impl FileConfig {
         set(&mut c.poll_interval, w.poll_interval);
         set(&mut c.lease, w.lease);
         set(
-            &mut config.auth.password_hash_memory_kib,
+            &mut config.platform.auth.password_hash_memory_kib,
             self.auth.password_hash_memory_kib,
         );
         set(
-            &mut config.auth.federation_allow_private_issuers,
+            &mut config.platform.auth.federation_allow_private_issuers,
             self.auth.federation_allow_private_issuers,
         );
         Ok(())
@@ -262,7 +266,7 @@ mod tests {
         );
         assert_eq!(config.plans.get(Some("pro")).monthly_requests, Some(1000));
         assert!(config.plans.check("default").is_ok());
-        assert_eq!(config.webhooks.backoff, Duration::from_millis(100));
+        assert_eq!(config.platform.webhooks.backoff, Duration::from_millis(100));
     }
 
     #[test]

@@ -6,7 +6,6 @@ mod file;
 mod plans;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use caas_core::{Error, Result, SecretString, TenantSource};
@@ -16,33 +15,18 @@ pub(crate) use self::plans::parse_limit;
 pub use self::plans::{DEFAULT_PLAN, IpLimits, Plan, Plans};
 pub use caas::{AuthConfig, WebhookConfig};
 
-/// Everything `serve` needs, validated.
+/// Everything `serve` needs, validated: what the platform is opened on
+/// ([`caas::PlatformConfig`]) and what only the HTTP server has.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     /// Address to listen on.
     pub listen: SocketAddr,
-    /// Database URL; `None` means the SQLite file in `data_dir`.
-    pub database_url: Option<String>,
-    /// PostgreSQL schema to use instead of the login's default (so several
-    /// deployments, or test runs, can share a database).
-    pub database_schema: Option<String>,
-    /// Directory for the embedded database.
-    pub data_dir: PathBuf,
-    /// Redis URL; `None` means in-process cache and events.
-    pub redis_url: Option<String>,
-    /// Prefix of every Redis key and channel.
-    pub redis_prefix: String,
-    /// Apply pending migrations at start (otherwise refuse to start if any are pending).
-    pub migrate: bool,
+    /// Backends, keys, authentication and webhook delivery. Its
+    /// `public_url` is not read: [`ServeConfig::platform`] sets it from
+    /// `public_url` below and the address the server listens on.
+    pub platform: caas::PlatformConfig,
     /// The platform admin key; `None`: generated on first start, stored hashed.
     pub admin_key: Option<SecretString>,
-    /// The platform master key (wraps every tenant key), as text.
-    pub master_key: Option<SecretString>,
-    /// A file holding the master key.
-    pub master_key_file: Option<PathBuf>,
-    /// Production mode: refuse to start without a configured master key
-    /// (never generate one into the data directory).
-    pub production: bool,
     /// The public base URL clients reach the server at; `https` turns on HSTS.
     pub public_url: Option<url::Url>,
     /// HTTP limits and CORS.
@@ -53,10 +37,6 @@ pub struct ServeConfig {
     pub ip_limits: IpLimits,
     /// Limits and quotas per tenant plan.
     pub plans: Plans,
-    /// Webhook delivery.
-    pub webhooks: WebhookConfig,
-    /// Authentication.
-    pub auth: AuthConfig,
 }
 
 /// HTTP limits and platform-wide CORS.
@@ -106,23 +86,13 @@ impl Default for ServeConfig {
     fn default() -> Self {
         ServeConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            database_url: None,
-            database_schema: None,
-            data_dir: PathBuf::from("caas-data"),
-            redis_url: None,
-            redis_prefix: "caas".to_owned(),
-            migrate: true,
+            platform: caas::PlatformConfig::default(),
             admin_key: None,
-            master_key: None,
-            master_key_file: None,
-            production: false,
             public_url: None,
             http: HttpConfig::default(),
             tenancy: TenancyConfig::default(),
             ip_limits: IpLimits::default(),
             plans: Plans::default(),
-            webhooks: WebhookConfig::default(),
-            auth: AuthConfig::default(),
         }
     }
 }
@@ -133,9 +103,10 @@ pub const MIN_ADMIN_KEY_LEN: usize = 32;
 impl ServeConfig {
     /// The database URL to use: the configured one, or the SQLite file in the data directory.
     pub fn effective_database_url(&self) -> String {
-        self.database_url
+        self.platform
+            .database_url
             .clone()
-            .unwrap_or_else(|| default_database_url(&self.data_dir))
+            .unwrap_or_else(|| default_database_url(&self.platform.data_dir))
     }
 
     /// The base of every tenant's issuer URL: `public_url`, or the address
@@ -153,18 +124,8 @@ impl ServeConfig {
     /// What the platform is opened on, for a server listening on `local`.
     pub fn platform(&self, local: SocketAddr) -> caas::PlatformConfig {
         caas::PlatformConfig {
-            database_url: self.database_url.clone(),
-            database_schema: self.database_schema.clone(),
-            data_dir: self.data_dir.clone(),
-            redis_url: self.redis_url.clone(),
-            redis_prefix: self.redis_prefix.clone(),
-            migrate: self.migrate,
-            master_key: self.master_key.clone(),
-            master_key_file: self.master_key_file.clone(),
-            production: self.production,
             public_url: self.public_base(local),
-            auth: self.auth.clone(),
-            webhooks: self.webhooks.clone(),
+            ..self.platform.clone()
         }
     }
 
@@ -177,12 +138,9 @@ impl ServeConfig {
 
     /// Checks what each source could not check alone; errors name the setting.
     pub fn validate(&self) -> Result<()> {
-        if !(8..=4 * 1024 * 1024).contains(&self.auth.password_hash_memory_kib) {
-            return Err(setting(
-                "auth.password_hash_memory_kib",
-                "must be 8 to 4194304 (KiB)",
-            ));
-        }
+        // Backends, keys, authentication, webhooks: the platform's own
+        // checks (its `public_url` is set from ours, checked below).
+        self.platform.validate()?;
         if let Some(key) = &self.admin_key
             && key.expose().len() < MIN_ADMIN_KEY_LEN
         {
@@ -190,19 +148,6 @@ impl ServeConfig {
                 "admin_key",
                 format!("must be at least {MIN_ADMIN_KEY_LEN} characters"),
             ));
-        }
-        if let Some(schema) = &self.database_schema {
-            let ok = (1..=63).contains(&schema.len())
-                && schema.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-                && schema
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            if !ok {
-                return Err(setting(
-                    "database_schema",
-                    "must be 1 to 63 of a-z, 0-9 and _, not starting with a digit",
-                ));
-            }
         }
         if let Some(url) = &self.public_url
             && !matches!(url.scheme(), "http" | "https")
@@ -230,7 +175,6 @@ impl ServeConfig {
                 "`subdomain` needs `tenancy.base_domain`",
             ));
         }
-        self.webhooks.validate()?;
         Ok(())
     }
 }
@@ -264,7 +208,7 @@ mod tests {
             Some("tenancy.resolution_order")
         );
         let mut c = ServeConfig::default();
-        c.webhooks.lease = c.webhooks.timeout;
+        c.platform.webhooks.lease = c.platform.webhooks.timeout;
         assert_eq!(c.validate().unwrap_err().field(), Some("webhooks.lease"));
     }
 }

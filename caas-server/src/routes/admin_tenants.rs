@@ -24,7 +24,7 @@ pub struct CreateTenant {
     pub name: String,
     /// Initial settings.
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<caas::openapi::TenantSettingsSchema>)]
     pub settings: Option<TenantSettings>,
     /// The tenant's first administrator (a user with the role `admin`).
     #[serde(default)]
@@ -51,7 +51,7 @@ pub struct PatchTenant {
     /// `active` (resume) or `suspended`; delete with `DELETE`.
     pub status: Option<String>,
     /// New settings (replace the old ones).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<caas::openapi::TenantSettingsSchema>)]
     pub settings: Option<TenantSettings>,
 }
 

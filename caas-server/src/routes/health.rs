@@ -15,9 +15,16 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Liveness: 200 while the process runs.
 #[utoipa::path(get, path = "/health", operation_id = "health", tag = "operations",
-    responses((status = 200, description = "The process runs", body = Object)))]
-pub async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok" }))
+    responses((status = 200, description = "The process runs", body = Health)))]
+pub async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// The process answers.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: &'static str,
 }
 
 /// One backend in the readiness report.

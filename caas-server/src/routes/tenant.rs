@@ -1,6 +1,7 @@
 //! The tenant-scoped API: `/v1/tenant…`, acting in the request's tenant.
 
 use axum::extract::State;
+use caas::openapi::TenantSettingsSchema;
 use caas_core::{Error, Period, TenantSettings, TenantUpdate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -64,7 +65,7 @@ pub async fn put(
 #[utoipa::path(get, path = "/v1/tenant/settings", operation_id = "get_tenant_settings", tag = "tenant",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    responses((status = 200, description = "The settings", body = Object)))]
+    responses((status = 200, description = "The settings", body = TenantSettingsSchema)))]
 pub async fn get_settings(access: TenantAccess) -> Json<TenantSettings> {
     Json(access.tenant.settings)
 }
@@ -73,9 +74,9 @@ pub async fn get_settings(access: TenantAccess) -> Json<TenantSettings> {
 #[utoipa::path(put, path = "/v1/tenant/settings", operation_id = "replace_tenant_settings", tag = "tenant",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    request_body = Object,
+    request_body = TenantSettingsSchema,
     responses(
-        (status = 200, description = "The settings", body = Object),
+        (status = 200, description = "The settings", body = TenantSettingsSchema),
         (status = 400, description = "Invalid settings; `field` names the setting", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "Changing the plan needs the platform admin", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
@@ -93,10 +94,10 @@ pub async fn put_settings(
 #[utoipa::path(patch, path = "/v1/tenant/settings", operation_id = "patch_tenant_settings", tag = "tenant",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    request_body(content = Object, content_type = "application/merge-patch+json",
-        description = "The changes, e.g. `{\"extensions\": {\"auth\": {\"allow_guests\": true}}}`"),
+    request_body(content = TenantSettingsSchema, content_type = "application/merge-patch+json",
+        description = "The changes, in the shape of the settings (`null` removes a key), e.g. `{\"extensions\": {\"auth\": {\"allow_guests\": true}}}`"),
     responses(
-        (status = 200, description = "The settings after the change", body = Object),
+        (status = 200, description = "The settings after the change", body = TenantSettingsSchema),
         (status = 400, description = "Invalid settings; `field` names the setting", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "Changing the plan needs the platform admin", body = ProblemDetails, content_type = "application/problem+json"),
     ))]

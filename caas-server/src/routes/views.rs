@@ -18,7 +18,7 @@ pub struct TenantView {
     #[schema(example = "active")]
     pub status: String,
     /// The tenant's settings.
-    #[schema(value_type = Object)]
+    #[schema(value_type = caas::openapi::TenantSettingsSchema)]
     pub settings: TenantSettings,
     /// Created (RFC 3339).
     #[schema(format = DateTime)]

@@ -72,7 +72,10 @@ fn subject_tables() -> BTreeMap<String, BTreeSet<String>> {
 async fn every_table_with_a_subject_column_is_covered_by_a_source() {
     let config = ServeConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
-        database_url: Some("sqlite::memory:".into()),
+        platform: caas::PlatformConfig {
+            database_url: Some("sqlite::memory:".into()),
+            ..caas::PlatformConfig::default()
+        },
         admin_key: Some("x".repeat(40).into()),
         ..ServeConfig::default()
     };

@@ -39,6 +39,7 @@ pub struct TokenParams {
 }
 
 /// A successful token response (RFC 6749 §5.1).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct TokenResponse {
     /// The access token.

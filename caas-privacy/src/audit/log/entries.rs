@@ -123,14 +123,17 @@ impl AuditLog {
     /// and so the tree are unchanged — their personal part is shredded with
     /// the subject's key). Returns how many entries it unlinked.
     pub async fn forget_subject(&self, tenant: &TenantId, subject: &str) -> Result<u64> {
-        let mut tx = self.db.tenant_tx(tenant).await?;
-        let n =
-            query("UPDATE audit_entries SET subject = NULL WHERE tenant_id = $1 AND subject = $2")
+        let n = self
+            .db
+            .tenant_execute(
+                tenant,
+                query(
+                    "UPDATE audit_entries SET subject = NULL WHERE tenant_id = $1 AND subject = $2",
+                )
                 .bind(tenant)
-                .bind(subject)
-                .execute(&mut tx)
-                .await?;
-        tx.commit().await?;
+                .bind(subject),
+            )
+            .await?;
         Ok(n)
     }
 }

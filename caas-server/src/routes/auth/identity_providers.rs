@@ -16,7 +16,7 @@ use crate::state::AppState;
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
     responses(
-        (status = 200, description = "The providers (never their secrets)", body = Vec<Object>),
+        (status = 200, description = "The providers (never their secrets)", body = Vec<IdentityProvider>),
         (status = 403, description = "Not an administrator of the tenant", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn list(
@@ -37,9 +37,9 @@ pub async fn list(
 #[utoipa::path(post, path = "/v1/identity-providers", operation_id = "create_identity_provider", tag = "oauth",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    request_body(content = Object, description = "`kind` (`google`|`microsoft`|`github`|`oidc`), `name`, `client_id`, `client_secret`, `issuer` (`oidc`, `microsoft`), `scopes`, `link_by_email`, `create_users`, `enabled`"),
+    request_body(content = ProviderSettings, description = "The provider; `client_secret` is write-only"),
     responses(
-        (status = 201, description = "Registered", body = Object),
+        (status = 201, description = "Registered", body = IdentityProvider),
         (status = 400, description = "Invalid settings (or an issuer the address policy refuses)", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn create(
@@ -61,7 +61,7 @@ pub async fn create(
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), ("id" = String, Path, description = "The provider's id")),
     responses(
-        (status = 200, description = "The provider", body = Object),
+        (status = 200, description = "The provider", body = IdentityProvider),
         (status = 404, description = "No such provider", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn get(
@@ -82,9 +82,9 @@ pub async fn get(
 #[utoipa::path(put, path = "/v1/identity-providers/{id}", operation_id = "update_identity_provider", tag = "oauth",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), ("id" = String, Path, description = "The provider's id")),
-    request_body(content = Object, description = "The same fields as on registration"),
+    request_body(content = ProviderSettings, description = "The same fields as on registration; without `client_secret` the stored one stays"),
     responses(
-        (status = 200, description = "Updated", body = Object),
+        (status = 200, description = "Updated", body = IdentityProvider),
         (status = 400, description = "Invalid settings", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such provider", body = ProblemDetails, content_type = "application/problem+json"),
     ))]

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use caas_auth::users::{NewUser, User};
 use caas_auth::{Login, LoginOutcome};
-use caas_core::{Error, Principal, Result, SecretString};
+use caas_core::{Error, Result, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -154,13 +154,6 @@ pub struct Me {
     pub amr: Vec<String>,
 }
 
-fn attr(p: &Principal, name: &str) -> Option<String> {
-    p.attributes
-        .get(name)
-        .and_then(|v| v.as_str())
-        .map(str::to_owned)
-}
-
 /// Sign up (when the tenant's settings allow it: `extensions.auth.allow_registration`).
 #[utoipa::path(post, path = "/v1/auth/register", operation_id = "register", tag = "auth",
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
@@ -291,12 +284,12 @@ pub async fn logout(
     State(state): State<AppState>,
     access: TenantAccess,
 ) -> Result<StatusCode, Problem> {
-    let Some(jti) = attr(&access.principal, "jti") else {
+    let Some(jti) = access.principal.text_attribute("jti").map(str::to_owned) else {
         return Err(Problem(Error::invalid_input(
             "log out with the access token of a session",
         )));
     };
-    let sid = attr(&access.principal, "sid");
+    let sid = access.principal.text_attribute("sid").map(str::to_owned);
     state
         .auth
         .logout(&access.tenant, &jti, sid.as_deref())
@@ -325,18 +318,9 @@ pub async fn guest(
     responses((status = 200, description = "Who is calling", body = Me)))]
 pub async fn me(access: TenantAccess) -> Json<Me> {
     let p = access.principal;
-    let amr = p
-        .attributes
-        .get("amr")
-        .and_then(|v| v.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let amr = p.amr();
     Json(Me {
-        session_id: attr(&p, "sid"),
+        session_id: p.text_attribute("sid").map(str::to_owned),
         subject: p.subject,
         tenant_id: p.tenant.map(|t| t.to_string()),
         kind: serde_json::to_value(p.kind)

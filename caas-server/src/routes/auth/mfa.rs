@@ -42,12 +42,7 @@ pub struct BackupCodes {
 }
 
 fn passed_mfa(p: &Principal) -> Result<()> {
-    let mfa = p
-        .attributes
-        .get("amr")
-        .and_then(|v| v.as_array())
-        .is_some_and(|a| a.iter().any(|m| m == "mfa"));
-    if mfa {
+    if p.amr().iter().any(|m| m == "mfa") {
         Ok(())
     } else {
         Err(Error::forbidden("log in with your second factor first").with_code("mfa_required"))

@@ -18,7 +18,6 @@ use crate::state::AppState;
 pub struct ClientWithSecret {
     /// The client.
     #[serde(flatten)]
-    #[schema(value_type = Object)]
     pub client: OAuthClient,
     /// `client_secret` (confidential clients; store it now).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,7 +39,7 @@ async fn found(state: &AppState, admin: &TenantAdmin, id: &str) -> Result<OAuthC
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
     responses(
-        (status = 200, description = "The clients", body = Vec<Object>),
+        (status = 200, description = "The clients", body = Vec<OAuthClient>),
         (status = 403, description = "Not an administrator of the tenant", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn list(
@@ -56,7 +55,7 @@ pub async fn list(
 #[utoipa::path(post, path = "/v1/oauth/clients", operation_id = "create_oauth_client", tag = "oauth",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    request_body(content = Object, description = "`name`, `client_type` (`confidential`|`public`), `redirect_uris`, `post_logout_redirect_uris`, `grant_types` (`authorization_code`, `refresh_token`, `client_credentials`, `password`), `scopes`, `first_party`, `access_token_ttl_secs`, `refresh_token_ttl_secs`, `token_endpoint_auth_method` (`client_secret_basic`|`client_secret_post`|`private_key_jwt`|`none`), `jwks` (for `private_key_jwt`), `audiences` (APIs for `resource`)"),
+    request_body(content = ClientSettings, description = "What the client may do"),
     responses(
         (status = 201, description = "Registered; a confidential client's secret is shown only now", body = ClientWithSecret),
         (status = 400, description = "Invalid settings", body = ProblemDetails, content_type = "application/problem+json"),
@@ -84,7 +83,7 @@ pub async fn create(
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), ("id" = String, Path, description = "`client_id`")),
     responses(
-        (status = 200, description = "The client", body = Object),
+        (status = 200, description = "The client", body = OAuthClient),
         (status = 404, description = "No such client", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn get(
@@ -99,9 +98,9 @@ pub async fn get(
 #[utoipa::path(put, path = "/v1/oauth/clients/{id}", operation_id = "update_oauth_client", tag = "oauth",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), ("id" = String, Path, description = "`client_id`")),
-    request_body(content = Object, description = "The same fields as on registration"),
+    request_body(content = ClientSettings, description = "The same fields as on registration"),
     responses(
-        (status = 200, description = "Updated", body = Object),
+        (status = 200, description = "Updated", body = OAuthClient),
         (status = 400, description = "Invalid settings", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such client", body = ProblemDetails, content_type = "application/problem+json"),
     ))]

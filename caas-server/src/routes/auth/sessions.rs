@@ -50,12 +50,7 @@ fn view(s: Session, current: Option<&str>) -> SessionView {
 }
 
 fn current(access: &UserAccess) -> Option<String> {
-    access
-        .principal
-        .attributes
-        .get("sid")
-        .and_then(|v| v.as_str())
-        .map(str::to_owned)
+    access.principal.text_attribute("sid").map(str::to_owned)
 }
 
 /// My active sessions, newest first.

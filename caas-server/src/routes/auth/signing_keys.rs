@@ -16,7 +16,7 @@ use crate::state::AppState;
 #[utoipa::path(get, path = "/t/{slug}/.well-known/jwks.json", operation_id = "get_jwks", tag = "auth",
     params(("slug" = String, Path, description = "The tenant's slug")),
     responses(
-        (status = 200, description = "The key set", body = Object, content_type = "application/json"),
+        (status = 200, description = "The key set", body = crate::routes::oidc::schemas::JwkSet, content_type = "application/json"),
         (status = 404, description = "No such tenant", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn jwks(

@@ -35,7 +35,7 @@ pub struct EntryBody {
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"),
            ("type" = String, Path, description = "The resource's entity type"), ("id" = String, Path, description = "The resource's id")),
-    responses((status = 200, description = "Entries (grants included)", body = Vec<Object>)))]
+    responses((status = 200, description = "Entries (grants included)", body = Vec<AccessEntry>)))]
 pub async fn list(
     State(state): State<AppState>,
     access: TenantAccess,
@@ -57,7 +57,7 @@ pub async fn list(
            ("type" = String, Path, description = "The resource's entity type"), ("id" = String, Path, description = "The resource's id")),
     request_body = EntryBody,
     responses(
-        (status = 201, description = "Added", body = Object),
+        (status = 201, description = "Added", body = AccessEntry),
         (status = 403, description = "A role above the caller's own on the resource", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such role", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The principal holds that role there already", body = ProblemDetails, content_type = "application/problem+json"),

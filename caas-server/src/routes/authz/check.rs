@@ -68,7 +68,6 @@ pub struct BatchBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BatchAnswer {
     /// One per request.
-    #[schema(value_type = Vec<Object>)]
     pub decisions: Vec<Decision>,
 }
 
@@ -117,7 +116,7 @@ fn request_id(id: Option<axum::Extension<RequestId>>) -> Option<String> {
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
     request_body = CheckBody,
     responses(
-        (status = 200, description = "The decision", body = Object),
+        (status = 200, description = "The decision", body = Decision),
         (status = 400, description = "An invalid entity, action or context", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn check(

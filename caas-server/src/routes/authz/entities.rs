@@ -44,7 +44,7 @@ fn yes() -> bool {
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"),
            ("type" = String, Path, description = "The entity type"), ("id" = String, Path, description = "The id")),
     responses(
-        (status = 200, description = "The entity with its parents, access entries and version", body = Object),
+        (status = 200, description = "The entity with its parents, access entries and version", body = EntityRecord),
         (status = 404, description = "No such entity", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn get(
@@ -69,7 +69,7 @@ pub async fn get(
            ("type" = String, Path, description = "The entity type"), ("id" = String, Path, description = "The id")),
     request_body = EntityBody,
     responses(
-        (status = 200, description = "Stored", body = Object),
+        (status = 200, description = "Stored", body = EntityRecord),
         (status = 400, description = "Invalid attributes or parents, or a cycle (`entity_cycle`)", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn put(

@@ -36,7 +36,7 @@ pub struct GrantBody {
 #[utoipa::path(get, path = "/v1/authz/grants", operation_id = "list_authz_grants", tag = "authz",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    responses((status = 200, description = "Grants", body = Vec<Object>)))]
+    responses((status = 200, description = "Grants", body = Vec<AccessEntry>)))]
 pub async fn list(
     State(state): State<AppState>,
     admin: TenantAdmin,
@@ -50,7 +50,7 @@ pub async fn list(
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
     request_body = GrantBody,
     responses(
-        (status = 201, description = "Granted", body = Object),
+        (status = 201, description = "Granted", body = AccessEntry),
         (status = 400, description = "This tenant itself, or an invalid subject or resource", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such tenant or role", body = ProblemDetails, content_type = "application/problem+json"),
     ))]

@@ -57,7 +57,7 @@ fn by(admin: &TenantAdmin) -> String {
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
     responses(
-        (status = 200, description = "The current version", body = Object),
+        (status = 200, description = "The current version", body = PolicyVersion),
         (status = 404, description = "Nothing published yet", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn current(
@@ -79,7 +79,7 @@ pub async fn current(
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
     request_body = PublishBody,
     responses(
-        (status = 201, description = "Published", body = Object),
+        (status = 201, description = "Published", body = PolicyVersion),
         (status = 400, description = "Invalid policies or schema: `errors` lists each diagnostic with line and column", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "Another version was published meanwhile", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
@@ -106,7 +106,7 @@ pub async fn publish(
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), HistoryParams),
     responses(
-        (status = 200, description = "Versions", body = Vec<Object>),
+        (status = 200, description = "Versions", body = Vec<PolicyVersion>),
     ))]
 pub async fn versions(
     State(state): State<AppState>,
@@ -128,7 +128,7 @@ pub async fn versions(
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
     request_body = RollbackBody,
     responses(
-        (status = 201, description = "Published as a new version", body = Object),
+        (status = 201, description = "Published as a new version", body = PolicyVersion),
         (status = 404, description = "No such version", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn rollback(

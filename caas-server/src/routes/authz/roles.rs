@@ -15,28 +15,10 @@ use crate::json::Json;
 use crate::problem::{Problem, ProblemDetails};
 use crate::state::AppState;
 
-/// A role to create or replace.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RoleBody {
-    /// 1–64 of a-z, 0-9, `_`, `-`, `.`, `:`.
-    pub name: String,
-    /// What it is for.
-    #[serde(default)]
-    pub description: Option<String>,
-    /// The actions it permits (at most 64).
-    #[serde(default)]
-    pub permissions: Vec<String>,
-    /// The roles whose permissions it has too (at most 16).
-    #[serde(default)]
-    pub inherits: Vec<String>,
-}
-
 /// Who holds a role directly.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Holders {
     /// Users, groups, services.
-    #[schema(value_type = Vec<Object>)]
     pub holders: Vec<EntityRef>,
 }
 
@@ -52,7 +34,7 @@ pub struct HolderBody {
 #[utoipa::path(get, path = "/v1/authz/roles", operation_id = "list_authz_roles", tag = "authz",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    responses((status = 200, description = "Roles", body = Vec<Object>)))]
+    responses((status = 200, description = "Roles", body = Vec<RoleDef>)))]
 pub async fn list(
     State(state): State<AppState>,
     access: TenantAccess,
@@ -64,24 +46,23 @@ pub async fn list(
 #[utoipa::path(post, path = "/v1/authz/roles", operation_id = "put_authz_role", tag = "authz",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    request_body = RoleBody,
+    request_body(content = RoleDef, description = "The role; `builtin` is the platform's (only `false` is accepted)"),
     responses(
-        (status = 200, description = "Stored", body = Object),
+        (status = 200, description = "Stored", body = RoleDef),
         (status = 400, description = "An invalid name or action, an unknown inherited role, or a cycle (`role_cycle`)", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "A built-in role (`builtin_role`)", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn put(
     State(state): State<AppState>,
     access: TenantAccess,
-    Json(body): Json<RoleBody>,
+    Json(role): Json<RoleDef>,
 ) -> Result<Json<RoleDef>, Problem> {
-    let role = RoleDef {
-        name: body.name,
-        description: body.description,
-        permissions: body.permissions,
-        inherits: body.inherits,
-        builtin: false,
-    };
+    if role.builtin {
+        return Err(Problem(
+            caas_core::Error::invalid_input("only the platform defines built-in roles")
+                .with_field("builtin"),
+        ));
+    }
     Ok(Json(
         state
             .authz

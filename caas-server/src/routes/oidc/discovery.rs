@@ -13,7 +13,7 @@ use crate::state::AppState;
 #[utoipa::path(get, path = "/t/{slug}/.well-known/openid-configuration", operation_id = "openid_configuration", tag = "oauth",
     params(("slug" = String, Path, description = "The tenant's slug")),
     responses(
-        (status = 200, description = "The provider metadata", body = Object),
+        (status = 200, description = "The provider metadata", body = super::schemas::ProviderMetadata),
         (status = 404, description = "No such tenant", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn configuration(

@@ -10,6 +10,7 @@ pub mod discovery;
 pub mod federation;
 pub mod login;
 pub mod logout;
+pub mod schemas;
 pub mod token;
 pub mod userinfo;
 pub mod web;

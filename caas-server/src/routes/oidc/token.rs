@@ -1,6 +1,7 @@
 //! `POST {issuer}/oauth2/token`, `/introspect` (RFC 7662) and `/revoke`
 //! (RFC 7009): form bodies, client authentication, OAuth error bodies.
 
+use super::schemas::{Introspection, OAuthErrorBody};
 use axum::Form;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
@@ -45,9 +46,9 @@ fn bad_form(r: FormRejection) -> Response {
     request_body(content = String, content_type = "application/x-www-form-urlencoded",
         description = "RFC 6749 §4: `grant_type` and its parameters; client credentials in Basic or the form"),
     responses(
-        (status = 200, description = "Tokens", body = Object),
-        (status = 400, description = "An OAuth error (`invalid_grant`, …)", body = Object),
-        (status = 401, description = "`invalid_client`", body = Object),
+        (status = 200, description = "Tokens", body = caas_auth::oauth::TokenResponse),
+        (status = 400, description = "An OAuth error (`invalid_grant`, …)", body = OAuthErrorBody),
+        (status = 401, description = "`invalid_client`", body = OAuthErrorBody),
     ))]
 pub async fn token(
     State(state): State<AppState>,
@@ -79,8 +80,8 @@ pub async fn token(
     request_body(content = String, content_type = "application/x-www-form-urlencoded",
         description = "`token`, `token_type_hint`; client credentials"),
     responses(
-        (status = 200, description = "What the token is", body = Object),
-        (status = 401, description = "`invalid_client`", body = Object),
+        (status = 200, description = "What the token is", body = Introspection),
+        (status = 401, description = "`invalid_client`", body = OAuthErrorBody),
     ))]
 pub async fn introspect(
     State(state): State<AppState>,
@@ -114,7 +115,7 @@ pub async fn introspect(
         description = "`token`, `token_type_hint`; client credentials"),
     responses(
         (status = 200, description = "Revoked (or nothing to revoke)"),
-        (status = 401, description = "`invalid_client`", body = Object),
+        (status = 401, description = "`invalid_client`", body = OAuthErrorBody),
     ))]
 pub async fn revoke(
     State(state): State<AppState>,

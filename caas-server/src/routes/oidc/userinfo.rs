@@ -54,8 +54,8 @@ async fn answer(state: &AppState, tenant: &caas_core::Tenant, headers: &HeaderMa
     params(("slug" = String, Path, description = "The tenant's slug")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Claims", body = Object),
-        (status = 401, description = "No, an invalid, or a non-`openid` access token", body = Object),
+        (status = 200, description = "Claims", body = super::schemas::UserInfo),
+        (status = 401, description = "No, an invalid, or a non-`openid` access token (`WWW-Authenticate` says why)", body = super::schemas::OAuthErrorBody),
     ))]
 pub async fn get(
     State(state): State<AppState>,
@@ -70,8 +70,8 @@ pub async fn get(
     params(("slug" = String, Path, description = "The tenant's slug")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Claims", body = Object),
-        (status = 401, description = "No, an invalid, or a non-`openid` access token", body = Object),
+        (status = 200, description = "Claims", body = super::schemas::UserInfo),
+        (status = 401, description = "No, an invalid, or a non-`openid` access token (`WWW-Authenticate` says why)", body = super::schemas::OAuthErrorBody),
     ))]
 pub async fn post(
     State(state): State<AppState>,

@@ -140,8 +140,9 @@ async fn a_poisoned_api_key_still_reads_and_is_repaired_at_start(stack: Stack) {
     let Some(gw) = Gateway::start(stack, |c| {
         if stack == Stack::Embedded {
             // The restart needs the same database: a file, not memory.
-            c.data_dir = dir.path().to_owned();
-            c.database_url = Some(format!("sqlite://{}", dir.path().join("caas.db").display()));
+            c.platform.data_dir = dir.path().to_owned();
+            c.platform.database_url =
+                Some(format!("sqlite://{}", dir.path().join("caas.db").display()));
         }
     })
     .await

@@ -393,7 +393,7 @@ async fn fifty_parallel_fetches_over_two_instances(stack: Stack) {
     let Some(first) = Gateway::start(stack, |c| {
         if stack == Stack::Embedded {
             // Two instances need one database: a file, not memory.
-            c.database_url = Some(format!("sqlite://{}", file.display()));
+            c.platform.database_url = Some(format!("sqlite://{}", file.display()));
         }
     })
     .await
@@ -443,7 +443,7 @@ async fn fifty_parallel_fetches_over_two_instances(stack: Stack) {
 
 async fn a_tenant_key_rotation_rewraps_in_the_background(stack: Stack) {
     let Some(gw) = Gateway::start(stack, |c| {
-        c.master_key = Some(crate::MASTER_KEY.into());
+        c.platform.master_key = Some(crate::MASTER_KEY.into());
     })
     .await
     else {

@@ -63,10 +63,10 @@ impl Gateway {
             admin_key: Some(ADMIN_KEY.into()),
             ..ServeConfig::default()
         };
-        config.webhooks.allow_private_targets = true;
+        config.platform.webhooks.allow_private_targets = true;
         let mut schema = None;
         match stack {
-            Stack::Embedded => config.database_url = Some("sqlite::memory:".into()),
+            Stack::Embedded => config.platform.database_url = Some("sqlite::memory:".into()),
             Stack::Production => {
                 let db = caas_core::testkit::backend_url("CAAS_TEST_DATABASE_URL")?;
                 let redis = caas_core::testkit::backend_url("CAAS_TEST_REDIS_URL")?;
@@ -76,12 +76,12 @@ impl Gateway {
                     .execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}")))
                     .await
                     .unwrap();
-                config.database_url = Some(db.clone());
-                config.database_schema = Some(name.clone());
-                config.redis_url = Some(redis);
-                config.master_key = Some(crate::MASTER_KEY.into());
+                config.platform.database_url = Some(db.clone());
+                config.platform.database_schema = Some(name.clone());
+                config.platform.redis_url = Some(redis);
+                config.platform.master_key = Some(crate::MASTER_KEY.into());
                 let id = unique("");
-                config.redis_prefix = format!("gw{}", &id[id.len() - 20..]);
+                config.platform.redis_prefix = format!("gw{}", &id[id.len() - 20..]);
                 schema = Some((db, name));
             }
         }

@@ -14,5 +14,6 @@ mod limits;
 mod matrix;
 mod oidc;
 mod privacy;
+mod schema_check;
 mod tenants;
 pub(crate) mod webhooks;

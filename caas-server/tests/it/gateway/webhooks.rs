@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 use super::harness::{Gateway, Go, Receiver, Stack, on_both_stacks};
 
 pub(crate) fn fast(c: &mut caas_server::ServeConfig) {
-    c.webhooks.backoff = Duration::from_millis(50);
-    c.webhooks.max_backoff = Duration::from_millis(200);
-    c.webhooks.poll_interval = Duration::from_millis(50);
+    c.platform.webhooks.backoff = Duration::from_millis(50);
+    c.platform.webhooks.max_backoff = Duration::from_millis(200);
+    c.platform.webhooks.poll_interval = Duration::from_millis(50);
 }
 
 pub(crate) async fn create(
@@ -111,7 +111,7 @@ async fn events_arrive_signed_and_retries_end_in_one_success(stack: Stack) {
 async fn a_receiver_that_keeps_failing_ends_dead_and_can_be_replayed(stack: Stack) {
     let Some(gw) = Gateway::start(stack, |c| {
         fast(c);
-        c.webhooks.max_attempts = 3;
+        c.platform.webhooks.max_attempts = 3;
     })
     .await
     else {
@@ -184,7 +184,9 @@ async fn a_receiver_that_keeps_failing_ends_dead_and_can_be_replayed(stack: Stac
 }
 
 async fn webhooks_are_managed_per_tenant_and_targets_checked(stack: Stack) {
-    let Some(gw) = Gateway::start(stack, |c| c.webhooks.allow_private_targets = false).await else {
+    let Some(gw) =
+        Gateway::start(stack, |c| c.platform.webhooks.allow_private_targets = false).await
+    else {
         return;
     };
     let tenant = gw.tenant(json!({})).await;
@@ -379,8 +381,8 @@ async fn two_instances_deliver_each_event_exactly_once() {
 async fn a_restart_between_attempts_loses_nothing_on_postgres_redis() {
     let Some(gw) = Gateway::start(Stack::Production, |c| {
         fast(c);
-        c.webhooks.backoff = Duration::from_millis(700);
-        c.webhooks.max_backoff = Duration::from_millis(700);
+        c.platform.webhooks.backoff = Duration::from_millis(700);
+        c.platform.webhooks.max_backoff = Duration::from_millis(700);
     })
     .await
     else {
