@@ -1,100 +1,51 @@
 //! Server-rendered pages of the OAuth provider (login, MFA, consent,
-//! logout, errors): plain HTML forms, no script, every value escaped,
-//! the tenant's branding (name, logo, colours from
-//! `settings.extensions.branding`, each checked before it reaches CSS),
-//! English and Slovenian text ([`text`]).
+//! logout, errors): plain HTML forms, no script, the tenant's branding
+//! (`Layout`), English and Slovenian text ([`text`]).
+//!
+//! Each page is an askama template in `caas-server/templates/` (a
+//! `layout.html` base and one file per page) with a struct here that names
+//! every value it shows. Templates are compiled into the binary and
+//! checked against their structs at build time; `.html` templates escape
+//! every value they print, so the only markup not escaped is the templates'
+//! own source. `render` turns a template into the response (HTML,
+//! `no-store`, [`PAGE_CSP`]); a template that fails to render is a 500,
+//! never a panic.
 
+mod consent;
+mod layout;
+mod login;
+mod logout;
 pub mod text;
 
+use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use caas_core::{Branding, Tenant};
 
+pub(crate) use self::consent::ConsentPage;
+pub(crate) use self::layout::Layout;
+pub(crate) use self::login::{LoginPage, MfaPage};
+pub(crate) use self::logout::{LoggedOutPage, LogoutPage};
 pub use self::text::Text;
+use crate::problem::Problem;
 
 /// The pages' own Content-Security-Policy: inline styles only, images over
 /// https, no script, no framing. (No `form-action`: browsers apply it to
 /// the redirect to the client after a form is sent.)
 pub const PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; base-uri 'none'; frame-ancestors 'none'";
 
-/// HTML-escapes `s` for text and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+/// The response of `page` with `status`: HTML, never cached, under
+/// [`PAGE_CSP`] — or a 500 (logged) if the template fails to render.
+pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response {
+    let html = match page.render() {
+        Ok(html) => html,
+        Err(e) => {
+            return Problem(caas_core::Error::internal(format!(
+                "rendering a page failed: {e}"
+            )))
+            .into_response();
         }
-    }
-    out
-}
-
-fn color(c: Option<&str>, default: &'static str) -> String {
-    match c {
-        Some(c)
-            if (c.len() == 4 || c.len() == 7)
-                && c.starts_with('#')
-                && c[1..].bytes().all(|b| b.is_ascii_hexdigit()) =>
-        {
-            c.to_owned()
-        }
-        _ => default.to_owned(),
-    }
-}
-
-/// A page: `title` and `body` (already escaped HTML) in the tenant's layout.
-pub fn page(tenant: &Tenant, text: &Text, status: StatusCode, title: &str, body: &str) -> Response {
-    let b = Branding::of(&tenant.settings);
-    let name = b
-        .display_name
-        .clone()
-        .unwrap_or_else(|| tenant.name.clone());
-    let primary = color(b.primary_color.as_deref(), "#1f5fbf");
-    let background = color(b.background_color.as_deref(), "#f4f5f7");
-    let logo = b
-        .logo_url
-        .as_deref()
-        .filter(|u| u.starts_with("https://") && u.len() < 2000)
-        .map(|u| format!(r#"<img class="logo" src="{}" alt="">"#, esc(u)))
-        .unwrap_or_default();
-    let html = format!(
-        r#"<!doctype html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>{title} · {name}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; background: {background}; color: #1b1d21; margin: 0; }}
-main {{ max-width: 24rem; margin: 4rem auto; background: #fff; padding: 2rem; border-radius: .5rem; box-shadow: 0 1px 4px rgba(0,0,0,.15); }}
-h1 {{ font-size: 1.4rem; margin-top: 0; }}
-label {{ display: block; margin: 1rem 0 .25rem; font-weight: 600; }}
-input[type=text], input[type=password], input[type=email] {{ width: 100%; box-sizing: border-box; padding: .6rem; border: 1px solid #767676; border-radius: .25rem; font-size: 1rem; }}
-button, .button {{ display: inline-block; margin-top: 1.25rem; padding: .6rem 1.2rem; border: 0; border-radius: .25rem; background: {primary}; color: #fff; font-size: 1rem; cursor: pointer; text-decoration: none; }}
-button.secondary {{ background: #5a5f69; }}
-:focus-visible {{ outline: 3px solid {primary}; outline-offset: 2px; }}
-.error {{ color: #a4000f; background: #fde7e9; padding: .6rem; border-radius: .25rem; }}
-.logo {{ max-height: 3rem; display: block; margin-bottom: 1rem; }}
-.brand {{ color: #5a5f69; margin-top: -.5rem; }}
-</style>
-</head>
-<body>
-<main>
-{logo}
-{body}
-</main>
-</body>
-</html>
-"#,
-        lang = text.lang,
-        title = esc(title),
-        name = esc(&name),
-    );
+    };
     let mut response = (status, html).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -116,33 +67,104 @@ pub fn tenant_name(tenant: &Tenant) -> String {
         .unwrap_or_else(|| tenant.name.clone())
 }
 
+/// `templates/error.html`: what went wrong.
+#[derive(Debug, Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    page: Layout<'a>,
+    message: &'a str,
+}
+
 /// The error page.
 pub fn error(tenant: &Tenant, text: &Text, status: StatusCode, message: &str) -> Response {
-    let body = format!(
-        r#"<h1>{}</h1><p class="error" role="alert">{}</p>"#,
-        esc(text.error_title),
-        esc(message)
-    );
-    page(tenant, text, status, text.error_title, &body)
+    render(
+        status,
+        &ErrorPage {
+            page: Layout::new(tenant, text, text.error_title),
+            message,
+        },
+    )
 }
 
 #[cfg(test)]
 mod tests {
+    use std::fmt;
+
     use super::*;
 
-    #[test]
-    fn escaping_covers_markup_and_quotes() {
-        assert_eq!(
-            esc(r#"<a href="x">'&'"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;"
+    fn tenant(display_name: &str) -> Tenant {
+        let now = caas_core::Timestamp::from_millis(1_700_000_000_000);
+        let mut settings = caas_core::TenantSettings::default();
+        settings.extensions.insert(
+            Branding::SECTION.to_owned(),
+            serde_json::json!({"display_name": display_name, "primary_color": "red;}body{x"}),
         );
+        Tenant {
+            id: caas_core::TenantId::generate(&caas_core::ManualClock::new(now)),
+            slug: caas_core::TenantSlug::parse("shop").unwrap(),
+            name: "Shop".to_owned(),
+            status: caas_core::TenantStatus::Active,
+            settings,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    async fn body(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_engine_escapes_tenant_names_and_messages() {
+        let evil = r#"<script>"'&"#;
+        let response = error(&tenant(evil), &text::EN, StatusCode::BAD_REQUEST, evil);
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+        assert_eq!(
+            response.headers()[header::CONTENT_SECURITY_POLICY],
+            PAGE_CSP
+        );
+        let html = body(response).await;
+        // askama writes numeric character references.
+        let escaped = "&#60;script&#62;&#34;&#39;&#38;";
+        assert!(!html.contains("<script"), "{html}");
+        assert!(
+            html.contains(&format!("<title>Something went wrong · {escaped}</title>")),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!(r#"<p class="error" role="alert">{escaped}</p>"#)),
+            "{html}"
+        );
+        // The colour failed the hex check: the default is used.
+        assert!(html.contains("background: #1f5fbf") && !html.contains("red;"));
+    }
+
+    /// A value whose `Display` fails, as a broken template would.
+    struct Failing;
+
+    impl fmt::Display for Failing {
+        fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+            Err(fmt::Error)
+        }
+    }
+
+    #[derive(Template)]
+    #[template(source = "<p>{{ value }}</p>", ext = "html")]
+    struct Broken {
+        value: Failing,
     }
 
     #[test]
-    fn only_hex_colours_reach_css() {
-        assert_eq!(color(Some("#abc"), "#000"), "#abc");
-        assert_eq!(color(Some("#a1b2c3"), "#000"), "#a1b2c3");
-        assert_eq!(color(Some("red;}body{x"), "#000"), "#000");
-        assert_eq!(color(Some("#12345g"), "#000"), "#000");
+    fn a_failed_render_is_a_500_not_a_panic() {
+        let response = render(StatusCode::OK, &Broken { value: Failing });
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_ne!(
+            response.headers()[header::CONTENT_TYPE],
+            "text/html; charset=utf-8"
+        );
     }
 }

@@ -12,7 +12,7 @@ use caas_core::Tenant;
 
 use super::web::{self, LOGIN_COOKIE};
 use crate::extract::PublicTenant;
-use crate::pages::{self, esc};
+use crate::pages;
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -144,13 +144,4 @@ pub(super) async fn submitted(
 /// The page for an unknown or expired parked request.
 pub(super) fn expired(tenant: &Tenant, text: &'static pages::Text) -> Response {
     pages::error(tenant, text, StatusCode::BAD_REQUEST, text.expired)
-}
-
-/// A hidden form field.
-pub(super) fn hidden(name: &str, value: &str) -> String {
-    format!(
-        r#"<input type="hidden" name="{}" value="{}">"#,
-        esc(name),
-        esc(value)
-    )
 }

@@ -8,11 +8,11 @@ use axum::response::Response;
 use caas_auth::oauth::{OAuthError, OAuthErrorCode};
 use serde::Deserialize;
 
-use super::authorize::{browser_session, go, hidden, parked, submitted};
+use super::authorize::{browser_session, go, parked, submitted};
 use super::login::RequestRef;
 use super::web;
 use crate::extract::PublicTenant;
-use crate::pages::{self, esc};
+use crate::pages;
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -48,28 +48,15 @@ pub async fn page(
         ));
     }
     let (csrf, set) = web::csrf_token(&state, &tenant, &headers);
-    let items: String = request
-        .scopes
-        .iter()
-        .map(|s| format!("<li>{}</li>", esc(&text.scope(s))))
-        .collect();
-    let body = format!(
-        r#"<h1>{title}</h1><p><strong>{client}</strong> {intro}</p><ul>{items}</ul>
-<form method="post" action="/t/{slug}/oauth2/consent">
-{csrf}{req}
-<button type="submit" name="decision" value="allow">{allow}</button>
-<button type="submit" name="decision" value="deny" class="secondary">{deny}</button>
-</form>"#,
-        title = esc(text.consent_title),
-        client = esc(&request.client_name),
-        intro = esc(text.consent_intro),
-        slug = esc(tenant.slug.as_str()),
-        csrf = hidden("csrf", &csrf),
-        req = hidden("request", &r.request),
-        allow = esc(text.allow),
-        deny = esc(text.deny),
-    );
-    let mut response = pages::page(&tenant, text, StatusCode::OK, text.consent_title, &body);
+    let page = pages::ConsentPage {
+        page: pages::Layout::new(&tenant, text, text.consent_title),
+        client: &request.client_name,
+        scopes: request.scopes.iter().map(|s| text.scope(s)).collect(),
+        slug: tenant.slug.as_str(),
+        csrf: &csrf,
+        request: &r.request,
+    };
+    let mut response = pages::render(StatusCode::OK, &page);
     if let Some(set) = set {
         response.headers_mut().append(header::SET_COOKIE, set);
     }

@@ -13,10 +13,10 @@ use caas_auth::{Login, SignIn};
 use caas_core::{ErrorKind, SecretString, Tenant};
 use serde::Deserialize;
 
-use super::authorize::{go, hidden, parked, submitted};
+use super::authorize::{go, parked, submitted};
 use super::web::{self, LOGIN_COOKIE, TRUSTED_COOKIE};
 use crate::extract::PublicTenant;
-use crate::pages::{self, Text, esc};
+use crate::pages::{self, Text};
 use crate::problem::Problem;
 use crate::routes::auth::ClientInfo;
 use crate::state::AppState;
@@ -86,62 +86,18 @@ fn login_page(
     status: StatusCode,
 ) -> Response {
     let (csrf, set) = web::csrf_token(state, tenant, headers);
-    let alert = error
-        .map(|e| format!(r#"<p class="error" role="alert">{}</p>"#, esc(e)))
-        .unwrap_or_default();
-    let body = format!(
-        r#"<h1>{title}</h1><p class="brand">{to} {client}</p>{alert}
-<form method="post" action="/t/{slug}/oauth2/login">
-{csrf}{req}
-<label for="login">{login}</label>
-<input type="text" id="login" name="login" autocomplete="username" required value="{hint}">
-<label for="password">{password}</label>
-<input type="password" id="password" name="password" autocomplete="current-password" required>
-<button type="submit">{submit}</button>
-</form>{guest}{upstream}"#,
-        title = esc(text.sign_in),
-        to = esc(text.sign_in_to),
-        client = esc(&request.client_name),
-        slug = esc(tenant.slug.as_str()),
-        csrf = hidden("csrf", &csrf),
-        req = hidden("request", id),
-        login = esc(text.login),
-        hint = esc(request.login_hint.as_deref().unwrap_or("")),
-        password = esc(text.password),
-        submit = esc(text.submit_login),
-        guest = if caas_auth::AuthSettings::of(&tenant.settings).is_ok_and(|s| s.allow_guests) {
-            format!(
-                r#"<form method="post" action="/t/{}/oauth2/login/guest">{}{}<button type="submit" class="secondary">{}</button></form>"#,
-                esc(tenant.slug.as_str()),
-                hidden("csrf", &csrf),
-                hidden("request", id),
-                esc(text.guest)
-            )
-        } else {
-            String::new()
-        },
-        upstream = if providers.is_empty() {
-            String::new()
-        } else {
-            let links: String = providers
-                .iter()
-                .map(|(pid, name)| {
-                    format!(
-                        r#"<li><a class="button" href="/t/{}/federation/{}/start?request={}">{}</a></li>"#,
-                        esc(tenant.slug.as_str()),
-                        esc(pid),
-                        esc(id),
-                        esc(name)
-                    )
-                })
-                .collect();
-            format!(
-                r#"<nav aria-label="{label}"><p>{label}</p><ul class="upstream">{links}</ul></nav>"#,
-                label = esc(text.or_continue_with)
-            )
-        },
-    );
-    let mut response = pages::page(tenant, text, status, text.sign_in, &body);
+    let page = pages::LoginPage {
+        page: pages::Layout::new(tenant, text, text.sign_in),
+        client: &request.client_name,
+        slug: tenant.slug.as_str(),
+        csrf: &csrf,
+        request: id,
+        hint: request.login_hint.as_deref().unwrap_or(""),
+        error,
+        guest: caas_auth::AuthSettings::of(&tenant.settings).is_ok_and(|s| s.allow_guests),
+        providers: &providers,
+    };
+    let mut response = pages::render(status, &page);
     if let Some(set) = set {
         response.headers_mut().append(header::SET_COOKIE, set);
     }
@@ -162,29 +118,15 @@ fn mfa_page(
     status: StatusCode,
 ) -> Response {
     let (csrf, set) = web::csrf_token(state, tenant, headers);
-    let alert = error
-        .map(|e| format!(r#"<p class="error" role="alert">{}</p>"#, esc(e)))
-        .unwrap_or_default();
-    let body = format!(
-        r#"<h1>{title}</h1><p>{help}</p>{alert}
-<form method="post" action="/t/{slug}/oauth2/login/mfa">
-{csrf}{req}{ch}
-<label for="code">{code}</label>
-<input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required>
-<label><input type="checkbox" name="trust_device" value="1"> {trust}</label>
-<button type="submit">{verify}</button>
-</form>"#,
-        title = esc(text.mfa_title),
-        help = esc(text.mfa_help),
-        slug = esc(tenant.slug.as_str()),
-        csrf = hidden("csrf", &csrf),
-        req = hidden("request", id),
-        ch = hidden("challenge", challenge),
-        code = esc(text.code),
-        trust = esc(text.trust_device),
-        verify = esc(text.verify),
-    );
-    let mut response = pages::page(tenant, text, status, text.mfa_title, &body);
+    let page = pages::MfaPage {
+        page: pages::Layout::new(tenant, text, text.mfa_title),
+        slug: tenant.slug.as_str(),
+        csrf: &csrf,
+        request: id,
+        challenge,
+        error,
+    };
+    let mut response = pages::render(status, &page);
     if let Some(set) = set {
         response.headers_mut().append(header::SET_COOKIE, set);
     }

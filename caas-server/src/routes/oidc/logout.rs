@@ -10,10 +10,9 @@ use axum::response::Response;
 use caas_auth::oauth::LogoutParams;
 use serde::Deserialize;
 
-use super::authorize::hidden;
 use super::web::{self, LOGIN_COOKIE};
 use crate::extract::PublicTenant;
-use crate::pages::{self, esc};
+use crate::pages;
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -59,39 +58,24 @@ pub async fn page(
         Err(e) => return Err(Problem(e)),
     };
     let (csrf, set) = web::csrf_token(&state, &tenant, &headers);
-    let keep: String = [
+    let keep = [
         ("id_token_hint", &params.id_token_hint),
         ("post_logout_redirect_uri", &params.post_logout_redirect_uri),
         ("client_id", &params.client_id),
         ("state", &params.state),
         ("ui_locales", &params.ui_locales),
     ]
-    .iter()
-    .filter_map(|(k, v)| v.as_deref().map(|v| hidden(k, v)))
+    .into_iter()
+    .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
     .collect();
-    let from = plan
-        .client_name
-        .map(|n| {
-            format!(
-                "<p>{} <strong>{}</strong>.</p>",
-                esc(text.logout_from),
-                esc(&n)
-            )
-        })
-        .unwrap_or_default();
-    let body = format!(
-        r#"<h1>{title}</h1><p>{question}</p>{from}
-<form method="post" action="/t/{slug}/oauth2/logout">
-{csrf}{keep}
-<button type="submit">{yes}</button>
-</form>"#,
-        title = esc(text.logout_title),
-        question = esc(text.logout_question),
-        slug = esc(tenant.slug.as_str()),
-        csrf = hidden("csrf", &csrf),
-        yes = esc(text.logout_yes),
-    );
-    let mut response = pages::page(&tenant, text, StatusCode::OK, text.logout_title, &body);
+    let page = pages::LogoutPage {
+        page: pages::Layout::new(&tenant, text, text.logout_title),
+        client: plan.client_name.as_deref(),
+        slug: tenant.slug.as_str(),
+        csrf: &csrf,
+        keep,
+    };
+    let mut response = pages::render(StatusCode::OK, &page);
     if let Some(set) = set {
         response.headers_mut().append(header::SET_COOKIE, set);
     }
@@ -136,12 +120,10 @@ pub async fn confirm(
     Ok(match plan.redirect {
         Some(url) => web::see_other(&url, vec![(header::SET_COOKIE, clear)]),
         None => {
-            let body = format!(
-                "<h1>{}</h1><p>{}</p>",
-                esc(text.logout_title),
-                esc(text.logged_out)
-            );
-            let mut r = pages::page(&tenant, text, StatusCode::OK, text.logout_title, &body);
+            let page = pages::LoggedOutPage {
+                page: pages::Layout::new(&tenant, text, text.logout_title),
+            };
+            let mut r = pages::render(StatusCode::OK, &page);
             r.headers_mut().append(header::SET_COOKIE, clear);
             r
         }
