@@ -17,6 +17,7 @@ pub const MAX_ROUNDS: usize = 1_000;
 
 /// Where a match is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MatchState {
     /// Waiting for the second player.
@@ -34,6 +35,7 @@ pub enum MatchState {
 /// player who did not move in time, that player's weapon is `None` (and the
 /// other's too if it had only committed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Round {
     /// 1, 2, …
     pub number: u32,

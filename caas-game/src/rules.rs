@@ -26,6 +26,7 @@ pub const MAX_TARGET: u32 = 99;
 
 /// A name in Slovenian and in English.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Names {
     /// Slovenian.
@@ -45,6 +46,7 @@ impl Names {
 
 /// A weapon: its id (used in `beats` and in answers) and its names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Weapon {
     /// A short ASCII id, such as `rock`.
@@ -56,6 +58,7 @@ pub struct Weapon {
 /// A rule set as it is submitted: `beats` lists `[winner, loser]` pairs of
 /// weapon ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RuleSetInput {
     /// A short ASCII id, such as `ksp`.
@@ -73,6 +76,7 @@ pub struct RuleSetInput {
 
 /// The outcome of a round, seen from the first player.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The first player's weapon wins.
@@ -103,6 +107,27 @@ pub struct RuleSet {
     /// `wins[a][b]`: weapon `a` beats weapon `b`.
     wins: Vec<Vec<bool>>,
     target: u32,
+}
+
+/// A rule set is sent as it was submitted: its schema is
+/// [`RuleSetInput`]'s, under the name `RuleSet`.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for RuleSet {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <RuleSetInput as utoipa::PartialSchema>::schema()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for RuleSet {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <RuleSetInput as utoipa::ToSchema>::schemas(schemas);
+    }
 }
 
 impl TryFrom<RuleSetInput> for RuleSet {

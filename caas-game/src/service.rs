@@ -73,6 +73,7 @@ impl NewGame {
 /// A started game, and for a player game the code to give the opponent
 /// (shown once).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Started {
     /// The game as its starter sees it.
     pub game: GameView,

@@ -6,6 +6,8 @@ mod consent;
 mod db;
 mod holds;
 mod migrations;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod parts;
 mod processing;
 mod registry;
@@ -29,8 +31,8 @@ pub use self::processing::{
 };
 pub use self::registry::SourceRegistry;
 pub use self::requests::{
-    DataSubjectRequest, ErasureReport, Extension, ManifestEntry, NewRequest, RequestKind,
-    RequestResult, RequestState, Requests, SourceErasure, StateChange, due_date,
+    DataSubjectRequest, DeletionLogEntry, ErasureReport, Extension, ManifestEntry, NewRequest,
+    RequestKind, RequestResult, RequestState, Requests, SourceErasure, StateChange, due_date,
 };
 pub use self::retention::{
     CategoryRun, MAX_RETENTION_DAYS, Retention, RetentionPolicy, RetentionRun,

@@ -14,6 +14,7 @@ use crate::registry::SourceRegistry;
 
 /// (a) The controller and its contacts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Controller {
     /// Name.
@@ -33,6 +34,7 @@ pub struct Controller {
 
 /// One processing activity: (b)–(g).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Activity {
     /// Name.
@@ -57,6 +59,7 @@ pub struct Activity {
 
 /// The editable records.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProcessingRecords {
     /// (a).
@@ -67,17 +70,21 @@ pub struct ProcessingRecords {
 
 /// A source's categories, as described by the source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SourceCategories {
     /// The source.
     pub source: String,
     /// Its categories.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::openapi::DataCategory>))]
     pub categories: Vec<DataCategory>,
 }
 
 /// The export: the records plus what the platform knows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProcessingExport {
     /// The tenant.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub tenant: TenantId,
     /// The edited records (empty until edited).
     pub records: ProcessingRecords,
@@ -86,6 +93,7 @@ pub struct ProcessingExport {
     /// Every source's categories (from `describe`).
     pub sources: Vec<SourceCategories>,
     /// When the records were last edited.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub updated_at: Option<Timestamp>,
 }
 

@@ -18,6 +18,7 @@ pub const MAX_RETENTION_DAYS: u32 = 36_500;
 
 /// A retention policy for one data category.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RetentionPolicy {
     /// The category (as the sources name it, e.g. `game_history`).
@@ -26,6 +27,7 @@ pub struct RetentionPolicy {
     /// [`MAX_RETENTION_DAYS`]).
     pub max_age_days: u32,
     /// How.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ErasureMethod))]
     pub action: ErasureMethod,
 }
 

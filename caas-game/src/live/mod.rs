@@ -35,6 +35,7 @@ pub use self::store::{LiveConfig, LiveGames};
 
 /// A player.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Player {
     /// The computer.
@@ -86,6 +87,7 @@ pub struct Game {
 /// A game as one of its players may see it: the opponent's pending move is
 /// only a flag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GameView {
     /// The game's id.
     pub id: Uuid,
@@ -109,6 +111,7 @@ pub struct GameView {
     pub your_move: Option<Pending>,
     /// When the player behind in this round forfeits it, if there is a
     /// move timeout and one player is ahead.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub deadline: Option<Timestamp>,
     /// Whether the opponent has a pending move (never which).
     pub opponent_moved: bool,

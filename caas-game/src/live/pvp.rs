@@ -27,6 +27,7 @@ pub const INVITE_CODE_CHARS: usize = 10;
 
 /// How a player-vs-player game takes moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MoveMode {
     /// Each player sends a weapon; the server holds it until both are in.
@@ -61,6 +62,7 @@ pub enum MoveInput {
 
 /// A seat's move waiting for the other player's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Pending {
     /// A weapon (0-based), hidden from the opponent.

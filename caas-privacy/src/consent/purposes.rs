@@ -12,6 +12,7 @@ use crate::db;
 
 /// The legal basis of a processing purpose (GDPR Art. 6(1) a–f).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LegalBasis {
     /// (a) the subject's consent.
@@ -30,6 +31,7 @@ pub enum LegalBasis {
 
 /// A purpose of processing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Purpose {
     /// Machine id, e.g. `newsletter`.
     pub id: String,
@@ -42,13 +44,16 @@ pub struct Purpose {
     /// How long the data is kept, in words.
     pub retention: String,
     /// When it was registered.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// When it last changed.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
 }
 
 /// A purpose to register or replace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewPurpose {
     /// Machine id: 1 to 64 of a-z, 0-9, `_`, `-`, `.`.

@@ -14,6 +14,7 @@ use crate::db;
 
 /// The state of a consent record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentState {
     /// Given and valid.
@@ -36,10 +37,12 @@ impl ConsentState {
 
 /// One event in a consent record's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsentEvent {
     /// `given`, `withdrawn` or `expired`.
     pub state: ConsentState,
     /// When.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     /// How (e.g. `web-form`, `api`, `expiry`).
     pub method: String,
@@ -49,6 +52,7 @@ pub struct ConsentEvent {
 
 /// A consent record (ISO/IEC TS 27560 fields).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsentRecord {
     /// Record id (UUIDv7).
     pub record_id: String,
@@ -73,8 +77,10 @@ pub struct ConsentRecord {
     /// The current state.
     pub state: ConsentState,
     /// When it was (last) given.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub given_at: Timestamp,
     /// Valid until (none: until withdrawn).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub valid_until: Option<Timestamp>,
     /// Every event, oldest first.
     pub events: Vec<ConsentEvent>,
@@ -82,6 +88,7 @@ pub struct ConsentRecord {
 
 /// Giving consent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GiveConsent {
     /// The purpose id (registered).

@@ -18,6 +18,7 @@ use crate::parts::{PrivacyParts, Trail};
 
 /// What a hold covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "scope", rename_all = "snake_case")]
 pub enum HoldScope {
     /// Everything about one subject.
@@ -36,8 +37,10 @@ pub enum HoldScope {
 
 /// A release of a hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Release {
     /// When.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     /// Who.
     pub by: String,
@@ -47,6 +50,7 @@ pub struct Release {
 
 /// A legal hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LegalHold {
     /// Id.
     pub id: String,
@@ -58,12 +62,15 @@ pub struct LegalHold {
     /// The case or matter reference.
     pub case_reference: String,
     /// In force from.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub starts_at: Timestamp,
     /// In force until (none: until released).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub ends_at: Option<Timestamp>,
     /// Who placed it.
     pub created_by: String,
     /// When placed.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// Its release, once released.
     pub released: Option<Release>,

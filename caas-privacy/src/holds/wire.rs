@@ -33,6 +33,7 @@ pub struct NewHold {
 /// The scope a [`HoldRequest`] may state in `scope` (optional; when given it
 /// must agree with the fields the request names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HoldScopeKind {
     /// One subject (`subject`).
@@ -58,6 +59,7 @@ impl HoldScopeKind {
 /// are refused. Turned into a [`NewHold`] with `TryFrom`, whose errors are
 /// `invalid_input` naming the field.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HoldRequest {
     /// Optional, for clients that state it: `subject`, `category` or
@@ -80,9 +82,11 @@ pub struct HoldRequest {
     pub case_reference: String,
     /// Start (default now).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub starts_at: Option<Timestamp>,
     /// End (optional): after the start and after now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub ends_at: Option<Timestamp>,
 }
 

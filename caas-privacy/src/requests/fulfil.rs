@@ -11,8 +11,8 @@ use caas_core::{ErasureMethod, Error, Result, Retained, SubjectRef, TenantId, Ti
 
 use super::Requests;
 use super::model::{
-    DataSubjectRequest, ErasureReport, ManifestEntry, RequestKind, RequestResult, RequestState,
-    SourceErasure, StateChange,
+    DataSubjectRequest, DeletionLogEntry, ErasureReport, ManifestEntry, RequestKind, RequestResult,
+    RequestState, SourceErasure, StateChange,
 };
 use crate::consent::ConsentState;
 use crate::db;
@@ -322,7 +322,7 @@ impl Requests {
 
     /// The deletion log: per erasure, the request id, time and report —
     /// no personal data. Newest first.
-    pub async fn deletion_log(&self, tenant: &TenantId) -> Result<Vec<serde_json::Value>> {
+    pub async fn deletion_log(&self, tenant: &TenantId) -> Result<Vec<DeletionLogEntry>> {
         let q = query(
             "SELECT request_id, at, body FROM privacy_deletion_log WHERE tenant_id = $1 ORDER BY id DESC",
         )
@@ -330,11 +330,11 @@ impl Requests {
         let rows: Vec<DeletionRow> = db::all(&self.db, tenant, q).await?;
         rows.into_iter()
             .map(|r| {
-                Ok(serde_json::json!({
-                    "request_id": r.request_id,
-                    "at": r.at,
-                    "report": db::json::<serde_json::Value>(&r.body)?,
-                }))
+                Ok(DeletionLogEntry {
+                    request_id: r.request_id,
+                    at: r.at,
+                    report: db::json(&r.body)?,
+                })
             })
             .collect()
     }

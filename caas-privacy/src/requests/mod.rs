@@ -26,8 +26,8 @@ mod model;
 
 pub(crate) use self::lifecycle::of_subject;
 pub use self::model::{
-    DataSubjectRequest, ErasureReport, Extension, ManifestEntry, NewRequest, RequestKind,
-    RequestResult, RequestState, SourceErasure, StateChange, due_date,
+    DataSubjectRequest, DeletionLogEntry, ErasureReport, Extension, ManifestEntry, NewRequest,
+    RequestKind, RequestResult, RequestState, SourceErasure, StateChange, due_date,
 };
 
 use std::sync::Arc;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// The kind of a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RequestKind {
     /// Art. 15: a copy of the data.
@@ -25,6 +26,7 @@ pub enum RequestKind {
 
 /// The state of a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RequestState {
     /// Received, identity not yet verified.
@@ -56,10 +58,12 @@ impl RequestState {
 
 /// One change of state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StateChange {
     /// The new state.
     pub state: RequestState,
     /// When.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     /// Who.
     pub by: String,
@@ -69,6 +73,7 @@ pub struct StateChange {
 
 /// The extension of a request's deadline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Extension {
     /// By how many months (1 or 2: [`Extension::MAX_MONTHS`]).
     pub months: u32,
@@ -96,19 +101,23 @@ impl Extension {
 
 /// What erasure did in one source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SourceErasure {
     /// The source.
     pub source: String,
     /// Records erased or anonymized (0 when held).
     pub records: u64,
     /// Categories kept, with reasons (legal holds, the source's own).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::openapi::Retained>))]
     pub retained: Vec<Retained>,
 }
 
 /// What an erasure did; holds no personal data (it is the deletion log).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErasureReport {
     /// Delete or anonymize.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ErasureMethod))]
     pub method: ErasureMethod,
     /// Per source.
     pub sources: Vec<SourceErasure>,
@@ -121,6 +130,7 @@ pub struct ErasureReport {
 
 /// A source and category in an export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ManifestEntry {
     /// The source.
     pub source: String,
@@ -130,6 +140,7 @@ pub struct ManifestEntry {
 
 /// What a completed request produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestResult {
     /// Access/portability: what the export holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -147,6 +158,7 @@ pub struct RequestResult {
 
 /// A data-subject request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DataSubjectRequest {
     /// Id.
     pub id: String,
@@ -157,12 +169,15 @@ pub struct DataSubjectRequest {
     /// Current state.
     pub state: RequestState,
     /// Received at.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub received_at: Timestamp,
     /// Due at (one calendar month after receipt, plus any extension).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub due_at: Timestamp,
     /// The extension, if any.
     pub extension: Option<Extension>,
     /// Erasure method (erasure requests).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::ErasureMethod>))]
     pub method: Option<ErasureMethod>,
     /// The subject's own words (rectification: what is wrong).
     pub details: Option<String>,
@@ -179,14 +194,30 @@ impl DataSubjectRequest {
     }
 }
 
+/// One entry of the deletion log: an erasure's report, without personal
+/// data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeletionLogEntry {
+    /// The erasure request.
+    pub request_id: String,
+    /// When it was carried out.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub at: Timestamp,
+    /// What it did.
+    pub report: ErasureReport,
+}
+
 /// A request to file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewRequest {
     /// Kind.
     pub kind: RequestKind,
     /// Erasure: delete (default) or anonymize.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::ErasureMethod>))]
     pub method: Option<ErasureMethod>,
     /// Free text (at most 4,000 characters; required for rectification).
     #[serde(default)]

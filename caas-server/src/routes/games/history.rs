@@ -44,7 +44,7 @@ pub struct Deleted {
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), HistoryParams),
     responses(
-        (status = 200, description = "`{items, page, per_page, total}`; each match with its rule set's weapon ids, players, scores, winner and every round", body = Object),
+        (status = 200, description = "`{items, page, per_page, total}`; each match with its rule set's weapon ids, players, scores, winner and every round", body = HistoryPage),
         (status = 400, description = "Invalid page", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn list(
@@ -93,7 +93,7 @@ pub async fn delete(
 #[utoipa::path(get, path = "/v1/games/stats", operation_id = "game_stats", tag = "games",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), RulesetParam),
-    responses((status = 200, description = "Matches won, lost, abandoned; rounds; weapons used and the most used", body = Object)))]
+    responses((status = 200, description = "Matches won, lost, abandoned; rounds; weapons used and the most used", body = Stats)))]
 pub async fn stats(
     State(state): State<AppState>,
     user: UserAccess,

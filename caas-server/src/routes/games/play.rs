@@ -53,7 +53,7 @@ pub struct MoveBody {
 }
 
 /// A game after a move, and the round if one was played.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Moved {
     /// The game as the mover sees it.
     pub game: GameView,
@@ -119,7 +119,7 @@ impl TryFrom<MoveBody> for MoveInput {
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
     request_body = NewGameBody,
     responses(
-        (status = 201, description = "Started: `{game, invite_code?}` (the code is shown once)", body = Object),
+        (status = 201, description = "Started: the game, and for a player game the invite code (shown once)", body = Started),
         (status = 400, description = "Invalid target, mode or timeout", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such rule set", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
@@ -143,7 +143,7 @@ pub async fn start(
         ("id" = String, Path, description = "The game"),
     ),
     responses(
-        (status = 200, description = "The game as I see it", body = Object),
+        (status = 200, description = "The game as I see it", body = GameView),
         (status = 404, description = "No such game, or not mine", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn get(
@@ -169,7 +169,7 @@ pub async fn get(
     ),
     request_body = JoinBody,
     responses(
-        (status = 200, description = "Joined: the game as I see it", body = Object),
+        (status = 200, description = "Joined: the game as I see it", body = GameView),
         (status = 403, description = "The code is not valid for this game", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "My own game", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
@@ -197,7 +197,7 @@ pub async fn join(
     ),
     request_body = MoveBody,
     responses(
-        (status = 200, description = "`{game, round?}`: the round when this move completed one", body = Object),
+        (status = 200, description = "The game, and the round when this move completed one", body = Moved),
         (status = 400, description = "Unknown weapon, the wrong kind of move, a reveal that does not match the commitment", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such game, or not mine", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The match is over or not started, or it is not my turn", body = ProblemDetails, content_type = "application/problem+json"),

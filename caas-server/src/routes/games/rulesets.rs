@@ -15,7 +15,7 @@ use crate::state::AppState;
 #[utoipa::path(get, path = "/v1/games/rulesets", operation_id = "list_game_rulesets", tag = "games",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    responses((status = 200, description = "Built-in rule sets, then the tenant's own: id, names (sl, en), weapons, beats, target", body = Vec<Object>)))]
+    responses((status = 200, description = "Built-in rule sets, then the tenant's own: id, names (sl, en), weapons, beats, target", body = Vec<RuleSet>)))]
 pub async fn list(
     State(state): State<AppState>,
     access: TenantAccess,
@@ -27,9 +27,9 @@ pub async fn list(
 #[utoipa::path(post, path = "/v1/games/rulesets", operation_id = "create_game_ruleset", tag = "games",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    request_body(content = Object, description = "`{id, names: {sl, en}, weapons: [{id, names: {sl, en}}], beats: [[winner, loser]…], target?}`: 3 to 25 weapons, every pair with exactly one winner, an odd target"),
+    request_body(content = RuleSetInput, description = "3 to 25 weapons, every pair with exactly one winner (`beats`: `[winner, loser]` pairs of weapon ids), an odd target"),
     responses(
-        (status = 201, description = "Created", body = Object),
+        (status = 201, description = "Created", body = RuleSet),
         (status = 400, description = "Invalid: the problem names the field, and for an incomplete or contradictory relation the pair", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The id is taken, or the tenant has 100 rule sets", body = ProblemDetails, content_type = "application/problem+json"),
     ))]

@@ -18,7 +18,7 @@ use crate::state::AppState;
 #[utoipa::path(get, path = "/v1/privacy/purposes", operation_id = "list_privacy_purposes", tag = "privacy",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    responses((status = 200, description = "Purposes: id, description, legal basis, data categories, retention", body = Vec<Object>)))]
+    responses((status = 200, description = "Purposes: id, description, legal basis, data categories, retention", body = Vec<Purpose>)))]
 pub async fn list_purposes(
     State(state): State<AppState>,
     access: TenantAccess,
@@ -32,9 +32,9 @@ pub async fn list_purposes(
 #[utoipa::path(post, path = "/v1/privacy/purposes", operation_id = "put_privacy_purpose", tag = "privacy",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    request_body(content = Object, description = "`{id, description, legal_basis: consent|contract|legal_obligation|vital_interests|public_task|legitimate_interests, categories, retention}`"),
+    request_body(content = NewPurpose, description = "The purpose; an existing id is replaced"),
     responses(
-        (status = 200, description = "The purpose", body = Object),
+        (status = 200, description = "The purpose", body = Purpose),
         (status = 400, description = "Invalid purpose", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn put_purpose(
@@ -57,7 +57,7 @@ pub async fn put_purpose(
 #[utoipa::path(get, path = "/v1/privacy/consents", operation_id = "list_privacy_consents", tag = "privacy",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), SubjectParam),
-    responses((status = 200, description = "Consent records", body = Vec<Object>)))]
+    responses((status = 200, description = "Consent records", body = Vec<ConsentRecord>)))]
 pub async fn list_consents(
     State(state): State<AppState>,
     access: TenantAccess,
@@ -77,9 +77,9 @@ pub async fn list_consents(
 #[utoipa::path(post, path = "/v1/privacy/consents", operation_id = "give_privacy_consent", tag = "privacy",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), SubjectParam),
-    request_body(content = Object, description = "`{purpose, notice_version, language?, method?, controller?, jurisdiction?, consent_type?: explicit|expressed, valid_days? (1 to 3650)}`"),
+    request_body(content = GiveConsent, description = "The consent: purpose, notice shown and how it was collected"),
     responses(
-        (status = 201, description = "The consent record", body = Object),
+        (status = 201, description = "The consent record", body = ConsentRecord),
         (status = 400, description = "Invalid consent", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such purpose", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
@@ -115,7 +115,7 @@ pub struct WithdrawParams {
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"),
         ("purpose" = String, Path, description = "The purpose id"), WithdrawParams),
     responses(
-        (status = 200, description = "The consent record, withdrawn", body = Object),
+        (status = 200, description = "The consent record, withdrawn", body = ConsentRecord),
         (status = 404, description = "No consent to this purpose", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn withdraw(

@@ -5,8 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use caas_core::Timestamp;
 use caas_privacy::{
-    Breach, BreachUpdate, HoldRequest, HoldScopeKind, LegalHold, NewBreach, NewHold,
-    ProcessingExport, ProcessingRecords, RetentionPolicy,
+    Breach, BreachUpdate, DeletionLogEntry, HoldRequest, HoldScopeKind, LegalHold, NewBreach,
+    NewHold, ProcessingExport, ProcessingRecords, RetentionPolicy,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -21,7 +21,7 @@ use crate::state::AppState;
 #[utoipa::path(get, path = "/v1/privacy/retention-policies", operation_id = "list_retention_policies", tag = "privacy",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    responses((status = 200, description = "`[{category, max_age_days, action}]`", body = Vec<Object>)))]
+    responses((status = 200, description = "The policies", body = Vec<RetentionPolicy>)))]
 pub async fn list_retention(
     State(state): State<AppState>,
     admin: TenantAdmin,
@@ -40,9 +40,9 @@ pub async fn list_retention(
 #[utoipa::path(post, path = "/v1/privacy/retention-policies", operation_id = "put_retention_policy", tag = "privacy",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    request_body(content = Object, description = "`{category, max_age_days (1–36500), action: delete|anonymize}`"),
+    request_body(content = RetentionPolicy, description = "The category's policy; an existing one is replaced"),
     responses(
-        (status = 200, description = "The policy", body = Object),
+        (status = 200, description = "The policy", body = RetentionPolicy),
         (status = 400, description = "Invalid policy", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn put_retention(
@@ -64,7 +64,7 @@ pub async fn put_retention(
 #[utoipa::path(get, path = "/v1/privacy/legal-holds", operation_id = "list_legal_holds", tag = "privacy",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    responses((status = 200, description = "Holds", body = Vec<Object>)))]
+    responses((status = 200, description = "Holds", body = Vec<LegalHold>)))]
 pub async fn list_holds(
     State(state): State<AppState>,
     admin: TenantAdmin,
@@ -81,7 +81,6 @@ pub struct PlaceHoldBody {
     /// Optional: `subject`, `category` or `tenant`; when given it must agree
     /// with the field named.
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "subject")]
     pub scope: Option<HoldScopeKind>,
     /// Hold everything about this subject.
     #[serde(default)]
@@ -128,7 +127,7 @@ impl From<PlaceHoldBody> for HoldRequest {
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
     request_body = PlaceHoldBody,
     responses(
-        (status = 201, description = "The hold", body = Object),
+        (status = 201, description = "The hold", body = LegalHold),
         (status = 400, description = "Invalid hold: an unknown field, no scope or more than one, or dates out of range (`field` names the culprit)", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn place_hold(
@@ -161,7 +160,7 @@ pub struct ReleaseBody {
         ("id" = String, Path, description = "The hold id")),
     request_body = ReleaseBody,
     responses(
-        (status = 200, description = "The hold, released", body = Object),
+        (status = 200, description = "The hold, released", body = LegalHold),
         (status = 404, description = "No such hold", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "Already released", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
@@ -185,7 +184,7 @@ pub async fn release_hold(
 #[utoipa::path(get, path = "/v1/privacy/breaches", operation_id = "list_breaches", tag = "privacy",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    responses((status = 200, description = "Breaches", body = Vec<Object>)))]
+    responses((status = 200, description = "Breaches", body = Vec<Breach>)))]
 pub async fn list_breaches(
     State(state): State<AppState>,
     admin: TenantAdmin,
@@ -199,9 +198,9 @@ pub async fn list_breaches(
 #[utoipa::path(post, path = "/v1/privacy/breaches", operation_id = "record_breach", tag = "privacy",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    request_body(content = Object, description = "`{detected_at?, nature, categories, approx_subjects, approx_records, consequences?, measures?, high_risk}`"),
+    request_body = NewBreach,
     responses(
-        (status = 201, description = "The breach, with `authority_deadline`", body = Object),
+        (status = 201, description = "The breach, with `authority_deadline`", body = Breach),
         (status = 400, description = "Invalid breach", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn record_breach(
@@ -224,9 +223,9 @@ pub async fn record_breach(
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"),
         ("id" = String, Path, description = "The breach id")),
-    request_body(content = Object, description = "Any of `{consequences, measures, approx_subjects, approx_records, high_risk, authority_notified_at, delay_reason, subjects_notified_at}`"),
+    request_body(content = BreachUpdate, description = "The fields to change; absent fields stay"),
     responses(
-        (status = 200, description = "The breach", body = Object),
+        (status = 200, description = "The breach", body = Breach),
         (status = 400, description = "Invalid update (a late notification needs `delay_reason`)", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such breach", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
@@ -251,7 +250,7 @@ pub async fn update_breach(
 #[utoipa::path(get, path = "/v1/privacy/processing-activities", operation_id = "get_processing_activities", tag = "privacy",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    responses((status = 200, description = "`{tenant, records: {controller, activities}, purposes, sources, updated_at}`", body = Object)))]
+    responses((status = 200, description = "The records with the purposes and every source's categories", body = ProcessingExport)))]
 pub async fn get_processing(
     State(state): State<AppState>,
     admin: TenantAdmin,
@@ -269,9 +268,9 @@ pub async fn get_processing(
 #[utoipa::path(put, path = "/v1/privacy/processing-activities", operation_id = "put_processing_activities", tag = "privacy",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    request_body(content = Object, description = "`{controller: {name, contact, joint_controller?, representative?, dpo?}, activities: [{name, purposes, subject_categories, data_categories, recipients, transfers, retention, security_measures}]}`"),
+    request_body = ProcessingRecords,
     responses(
-        (status = 200, description = "The records with purposes and sources", body = Object),
+        (status = 200, description = "The records with purposes and sources", body = ProcessingExport),
         (status = 400, description = "Invalid records", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn put_processing(
@@ -293,11 +292,11 @@ pub async fn put_processing(
 #[utoipa::path(get, path = "/v1/privacy/deletion-log", operation_id = "get_deletion_log", tag = "privacy",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    responses((status = 200, description = "`[{request_id, at, report}]`, newest first", body = Vec<Object>)))]
+    responses((status = 200, description = "Erasures, newest first", body = Vec<DeletionLogEntry>)))]
 pub async fn deletion_log(
     State(state): State<AppState>,
     admin: TenantAdmin,
-) -> Result<Json<Vec<serde_json::Value>>, Problem> {
+) -> Result<Json<Vec<DeletionLogEntry>>, Problem> {
     Ok(Json(
         state
             .privacy

@@ -2,10 +2,12 @@
 //! `GET /v1/privacy/requests[/{id}]`, `GET /v1/privacy/requests/{id}/export`,
 //! `POST /v1/privacy/requests/{id}/{verify|approve|deny|extend}`.
 
+use std::collections::BTreeMap;
+
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use caas_core::Error;
-use caas_privacy::{DataSubjectRequest, NewRequest};
+use caas_privacy::{DataSubjectRequest, ManifestEntry, NewRequest};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -19,9 +21,9 @@ use crate::state::AppState;
 #[utoipa::path(post, path = "/v1/privacy/requests", operation_id = "create_privacy_request", tag = "privacy",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), SubjectParam),
-    request_body(content = Object, description = "`{kind: access|portability|erasure|rectification|restriction|objection, method?: delete|anonymize (erasure), details?}`"),
+    request_body = NewRequest,
     responses(
-        (status = 201, description = "The request, `received`, due one calendar month from now", body = Object),
+        (status = 201, description = "The request, `received`, due one calendar month from now", body = DataSubjectRequest),
         (status = 400, description = "Invalid request", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn create(
@@ -43,7 +45,7 @@ pub async fn create(
 #[utoipa::path(get, path = "/v1/privacy/requests", operation_id = "list_privacy_requests", tag = "privacy",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), SubjectParam),
-    responses((status = 200, description = "Requests, newest first", body = Vec<Object>)))]
+    responses((status = 200, description = "Requests, newest first", body = Vec<DataSubjectRequest>)))]
 pub async fn list(
     State(state): State<AppState>,
     access: TenantAccess,
@@ -89,7 +91,7 @@ async fn visible(
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"),
         ("id" = String, Path, description = "The request id")),
     responses(
-        (status = 200, description = "The request", body = Object),
+        (status = 200, description = "The request", body = DataSubjectRequest),
         (status = 404, description = "No such request (or not mine)", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn get(
@@ -107,7 +109,7 @@ pub async fn get(
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"),
         ("id" = String, Path, description = "The request id")),
     responses(
-        (status = 200, description = "`{format, request_id, tenant, subject, generated_at, manifest, data: {source: {category: …}}}`", body = Object),
+        (status = 200, description = "The export document", body = ExportDocument),
         (status = 404, description = "No export (yet), or erased", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn export(
@@ -123,6 +125,29 @@ pub async fn export(
             .export(&access.tenant.id, &id)
             .await?,
     ))
+}
+
+/// The export of an access or portability request, as one JSON document
+/// (`format` `caas-subject-export/1`). Documents what the export endpoint
+/// sends; caas-privacy builds and seals the document.
+#[derive(Debug, ToSchema)]
+pub struct ExportDocument {
+    /// `caas-subject-export/1`.
+    pub format: String,
+    /// The request it answers.
+    pub request_id: String,
+    /// The tenant.
+    #[schema(format = Uuid)]
+    pub tenant: String,
+    /// The data subject.
+    pub subject: String,
+    /// When it was assembled.
+    #[schema(format = DateTime)]
+    pub generated_at: String,
+    /// What each source exported.
+    pub manifest: Vec<ManifestEntry>,
+    /// By source, then by category: the source's data, machine-readable.
+    pub data: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
 }
 
 /// A note on a step.
@@ -151,7 +176,7 @@ pub struct ExtendBody {
         ("id" = String, Path, description = "The request id")),
     request_body(content = NoteBody, description = "`{note?}`: how the identity was verified"),
     responses(
-        (status = 200, description = "The request, `verified`", body = Object),
+        (status = 200, description = "The request, `verified`", body = DataSubjectRequest),
         (status = 409, description = "Not in a state that allows it", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn verify(
@@ -177,7 +202,7 @@ pub async fn verify(
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"),
         ("id" = String, Path, description = "The request id")),
     responses(
-        (status = 200, description = "The request, `completed`, with its result (export manifest, erasure report, restriction)", body = Object),
+        (status = 200, description = "The request, `completed`, with its result (export manifest, erasure report, restriction)", body = DataSubjectRequest),
         (status = 409, description = "Not verified, or already finished", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn approve(
@@ -202,7 +227,7 @@ pub async fn approve(
         ("id" = String, Path, description = "The request id")),
     request_body = NoteBody,
     responses(
-        (status = 200, description = "The request, `denied`", body = Object),
+        (status = 200, description = "The request, `denied`", body = DataSubjectRequest),
         (status = 400, description = "No reason", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "Already finished", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
@@ -232,7 +257,7 @@ pub async fn deny(
         ("id" = String, Path, description = "The request id")),
     request_body = ExtendBody,
     responses(
-        (status = 200, description = "The request, `extended`, with its new due date", body = Object),
+        (status = 200, description = "The request, `extended`, with its new due date", body = DataSubjectRequest),
         (status = 400, description = "Not 1 or 2 months, or no reason", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "Already extended or finished", body = ProblemDetails, content_type = "application/problem+json"),
     ))]

@@ -13,6 +13,8 @@ mod http;
 mod limits;
 mod matrix;
 mod oidc;
+mod openapi_answers;
+mod openapi_schemas;
 mod privacy;
 mod schema_check;
 mod tenants;
