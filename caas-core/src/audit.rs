@@ -10,6 +10,8 @@ use uuid::Uuid;
 use crate::{Clock, Error, Result, TenantId, Timestamp, new_id};
 
 /// How an audited action ended.
+// Named `AuditOutcome` in OpenAPI: caas-game has an `Outcome` (of a round).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AuditOutcome))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {

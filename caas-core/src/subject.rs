@@ -30,6 +30,7 @@ impl SubjectRef {
 }
 
 /// A kind of personal data a source holds, for records of processing.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataCategory {
     /// Machine name, e.g. `account`.
@@ -52,6 +53,7 @@ pub struct SubjectExport {
 }
 
 /// How to erase a subject's data.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErasureMethod {
@@ -62,6 +64,7 @@ pub enum ErasureMethod {
 }
 
 /// Data a source had to keep when erasing, and why.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Retained {
     /// The category kept.

@@ -24,7 +24,6 @@ pub struct Breach {
     /// Id.
     pub id: String,
     /// When it was detected (the deadline runs from here).
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub detected_at: Timestamp,
     /// What happened.
     pub nature: String,
@@ -41,20 +40,16 @@ pub struct Breach {
     /// Whether it is likely a high risk to the subjects (Art. 34: tell them).
     pub high_risk: bool,
     /// The authority must be notified by then: detection + 72 h.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub authority_deadline: Timestamp,
     /// When the authority was notified.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub authority_notified_at: Option<Timestamp>,
     /// Why the notification was late, if it was (Art. 33(1)).
     pub delay_reason: Option<String>,
     /// When the subjects were notified.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub subjects_notified_at: Option<Timestamp>,
     /// Who recorded it.
     pub created_by: String,
     /// Last change.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
 }
 
@@ -72,7 +67,6 @@ impl Breach {
 pub struct NewBreach {
     /// Detection time (default now; not in the future).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub detected_at: Option<Timestamp>,
     /// What happened (1 to 4,000 characters).
     pub nature: String,
@@ -118,14 +112,12 @@ pub struct BreachUpdate {
     pub high_risk: Option<bool>,
     /// The authority was notified at (not in the future, not before detection).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub authority_notified_at: Option<Timestamp>,
     /// Why late (required when notifying after the deadline).
     #[serde(default)]
     pub delay_reason: Option<String>,
     /// The subjects were notified at.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub subjects_notified_at: Option<Timestamp>,
 }
 

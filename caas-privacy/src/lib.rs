@@ -6,8 +6,6 @@ mod consent;
 mod db;
 mod holds;
 mod migrations;
-#[cfg(feature = "openapi")]
-mod openapi;
 mod parts;
 mod processing;
 mod registry;

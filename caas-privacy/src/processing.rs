@@ -75,7 +75,6 @@ pub struct SourceCategories {
     /// The source.
     pub source: String,
     /// Its categories.
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::openapi::DataCategory>))]
     pub categories: Vec<DataCategory>,
 }
 
@@ -84,7 +83,6 @@ pub struct SourceCategories {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProcessingExport {
     /// The tenant.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub tenant: TenantId,
     /// The edited records (empty until edited).
     pub records: ProcessingRecords,
@@ -93,7 +91,6 @@ pub struct ProcessingExport {
     /// Every source's categories (from `describe`).
     pub sources: Vec<SourceCategories>,
     /// When the records were last edited.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub updated_at: Option<Timestamp>,
 }
 

@@ -27,7 +27,6 @@ pub struct RetentionPolicy {
     /// [`MAX_RETENTION_DAYS`]).
     pub max_age_days: u32,
     /// How.
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ErasureMethod))]
     pub action: ErasureMethod,
 }
 

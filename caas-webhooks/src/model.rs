@@ -13,10 +13,8 @@ pub const MAX_EVENT_TYPES: usize = 50;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Webhook {
     /// Id.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub id: Uuid,
     /// The tenant.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub tenant_id: TenantId,
     /// Where events are POSTed.
     pub url: String,
@@ -27,10 +25,8 @@ pub struct Webhook {
     /// Whether events are delivered to it.
     pub enabled: bool,
     /// Created.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// Last changed.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
 }
 
@@ -138,13 +134,10 @@ impl std::str::FromStr for DeliveryState {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Delivery {
     /// Id; sent as `X-CAAS-Delivery`.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub id: Uuid,
     /// The webhook.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub webhook_id: Uuid,
     /// The event's id (receivers de-duplicate by it).
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub event_id: Uuid,
     /// The event type.
     pub event_type: String,
@@ -153,17 +146,14 @@ pub struct Delivery {
     /// Attempts made so far.
     pub attempts: i64,
     /// When the next attempt is due (pending) or the lease ends (delivering).
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub next_attempt_at: Timestamp,
     /// The HTTP status of the last attempt, if one was received.
     pub last_status: Option<i64>,
     /// Why the last attempt failed.
     pub last_error: Option<String>,
     /// When it succeeded.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub delivered_at: Option<Timestamp>,
     /// When it was enqueued.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
 }
 

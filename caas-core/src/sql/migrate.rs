@@ -58,9 +58,27 @@ impl Db {
     /// once. Already-applied migrations whose text changed are refused.
     pub async fn migrate(&self, sets: &[&Migrations]) -> Result<Vec<i64>> {
         use sqlx::migrate::Migrate;
-        let migrator = migrator(sets, self.dialect())?;
-        // Lists what is applied, then applies the rest, on one connection.
+        let mut migrator = migrator(sets, self.dialect())?;
+        // The lock is taken here, before the migrations table is created:
+        // two instances starting on a new database would otherwise both
+        // create it (PostgreSQL's `IF NOT EXISTS` races: 42P07).
+        migrator.set_locking(false);
+        // Lists what is applied, then applies the rest, on one connection,
+        // under the advisory lock (a no-op on SQLite).
         macro_rules! run_on {
+            ($conn:expr) => {{
+                let conn = $conn;
+                conn.lock().await.map_err(migrate_error)?;
+                let applied: Result<Vec<i64>> = async { run_locked!(&mut *conn) }.await;
+                // Released also when a migration failed (on PostgreSQL the
+                // dedicated connection is closed after this anyway).
+                let unlocked = conn.unlock().await.map_err(migrate_error);
+                let applied = applied?;
+                unlocked?;
+                Ok(applied)
+            }};
+        }
+        macro_rules! run_locked {
             ($conn:expr) => {{
                 let conn = $conn;
                 conn.ensure_migrations_table(MIGRATIONS_TABLE)

@@ -45,10 +45,8 @@ pub struct MatchRecord {
     /// Every round.
     pub rounds: Vec<Round>,
     /// When it started.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub started_at: Timestamp,
     /// When it ended.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub ended_at: Timestamp,
 }
 

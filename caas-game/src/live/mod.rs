@@ -111,7 +111,6 @@ pub struct GameView {
     pub your_move: Option<Pending>,
     /// When the player behind in this round forfeits it, if there is a
     /// move timeout and one player is ahead.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub deadline: Option<Timestamp>,
     /// Whether the opponent has a pending move (never which).
     pub opponent_moved: bool,

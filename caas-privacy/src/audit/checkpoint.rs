@@ -25,14 +25,16 @@ const ED25519: u8 = 0x01;
 const DASH: &str = "\u{2014} ";
 
 /// A tree head: origin, size and root.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {
     /// The log's name, e.g. `caas/audit/<tenant id>`.
     pub origin: String,
     /// The number of entries.
     pub size: u64,
-    /// The root hash.
+    /// The root hash, hex.
     #[serde(with = "hex32")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub root: Hash,
 }
 

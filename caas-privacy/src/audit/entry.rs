@@ -64,6 +64,7 @@ impl Leaf {
 }
 
 /// One entry of a tenant's audit log, as read back.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
     /// Position in the log (0-based): the leaf index.

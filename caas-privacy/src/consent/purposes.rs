@@ -44,10 +44,8 @@ pub struct Purpose {
     /// How long the data is kept, in words.
     pub retention: String,
     /// When it was registered.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// When it last changed.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
 }
 

@@ -42,7 +42,6 @@ pub struct ConsentEvent {
     /// `given`, `withdrawn` or `expired`.
     pub state: ConsentState,
     /// When.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     /// How (e.g. `web-form`, `api`, `expiry`).
     pub method: String,
@@ -77,10 +76,8 @@ pub struct ConsentRecord {
     /// The current state.
     pub state: ConsentState,
     /// When it was (last) given.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub given_at: Timestamp,
     /// Valid until (none: until withdrawn).
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub valid_until: Option<Timestamp>,
     /// Every event, oldest first.
     pub events: Vec<ConsentEvent>,

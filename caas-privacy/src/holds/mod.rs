@@ -40,7 +40,6 @@ pub enum HoldScope {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Release {
     /// When.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     /// Who.
     pub by: String,
@@ -62,15 +61,12 @@ pub struct LegalHold {
     /// The case or matter reference.
     pub case_reference: String,
     /// In force from.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub starts_at: Timestamp,
     /// In force until (none: until released).
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub ends_at: Option<Timestamp>,
     /// Who placed it.
     pub created_by: String,
     /// When placed.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// Its release, once released.
     pub released: Option<Release>,

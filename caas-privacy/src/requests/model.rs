@@ -63,7 +63,6 @@ pub struct StateChange {
     /// The new state.
     pub state: RequestState,
     /// When.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     /// Who.
     pub by: String,
@@ -108,7 +107,6 @@ pub struct SourceErasure {
     /// Records erased or anonymized (0 when held).
     pub records: u64,
     /// Categories kept, with reasons (legal holds, the source's own).
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::openapi::Retained>))]
     pub retained: Vec<Retained>,
 }
 
@@ -117,7 +115,6 @@ pub struct SourceErasure {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErasureReport {
     /// Delete or anonymize.
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ErasureMethod))]
     pub method: ErasureMethod,
     /// Per source.
     pub sources: Vec<SourceErasure>,
@@ -169,15 +166,12 @@ pub struct DataSubjectRequest {
     /// Current state.
     pub state: RequestState,
     /// Received at.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub received_at: Timestamp,
     /// Due at (one calendar month after receipt, plus any extension).
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub due_at: Timestamp,
     /// The extension, if any.
     pub extension: Option<Extension>,
     /// Erasure method (erasure requests).
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::ErasureMethod>))]
     pub method: Option<ErasureMethod>,
     /// The subject's own words (rectification: what is wrong).
     pub details: Option<String>,
@@ -202,7 +196,6 @@ pub struct DeletionLogEntry {
     /// The erasure request.
     pub request_id: String,
     /// When it was carried out.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     /// What it did.
     pub report: ErasureReport,
@@ -217,7 +210,6 @@ pub struct NewRequest {
     pub kind: RequestKind,
     /// Erasure: delete (default) or anonymize.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::ErasureMethod>))]
     pub method: Option<ErasureMethod>,
     /// Free text (at most 4,000 characters; required for rectification).
     #[serde(default)]

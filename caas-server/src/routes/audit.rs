@@ -31,7 +31,7 @@ pub struct EntriesParams {
 #[utoipa::path(get, path = "/v1/audit/entries", operation_id = "list_audit_entries", tag = "audit",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), EntriesParams),
-    responses((status = 200, description = "`[{index, id, at, action, outcome, request_id, actor, target, details, erased, leaf_hash}]`", body = Vec<Object>)))]
+    responses((status = 200, description = "The entries in log order, from `from`", body = Vec<AuditEntry>)))]
 pub async fn entries(
     State(state): State<AppState>,
     admin: TenantAdmin,
@@ -54,7 +54,7 @@ pub async fn entries(
 #[utoipa::path(get, path = "/v1/audit/checkpoint", operation_id = "get_audit_checkpoint", tag = "audit",
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug")),
-    responses((status = 200, description = "`{checkpoint: {origin, size, root}, note, verifier_key}`", body = Object)))]
+    responses((status = 200, description = "The signed tree head and its verifier key", body = SignedCheckpoint)))]
 pub async fn checkpoint(
     State(state): State<AppState>,
     admin: TenantAdmin,
@@ -78,7 +78,7 @@ pub struct InclusionParams {
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), InclusionParams),
     responses(
-        (status = 200, description = "`{index, size, leaf_hash, hashes}` (hex)", body = Object),
+        (status = 200, description = "The proof (hashes in hex)", body = InclusionProof),
         (status = 400, description = "Index not below size, or size beyond the log", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn inclusion(
@@ -110,7 +110,7 @@ pub struct ConsistencyParams {
     security(("bearer" = [])),
     params(("x-tenant-id" = String, Header, description = "The tenant's id or slug"), ConsistencyParams),
     responses(
-        (status = 200, description = "`{from, to, hashes}` (hex)", body = Object),
+        (status = 200, description = "The proof (hashes in hex)", body = ConsistencyProof),
         (status = 400, description = "Sizes out of order or beyond the log", body = ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub async fn consistency(

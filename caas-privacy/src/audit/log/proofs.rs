@@ -12,6 +12,7 @@ use crate::audit::checkpoint::{Checkpoint, verifier_key};
 use crate::audit::merkle::{Hash, compact_range, consistency_ranges, fold, inclusion_ranges};
 
 /// A signed checkpoint and the key that verifies it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedCheckpoint {
     /// The tree head.
@@ -23,6 +24,7 @@ pub struct SignedCheckpoint {
 }
 
 /// An inclusion proof: leaf `index` is in the tree of `size`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InclusionProof {
     /// The leaf index.
@@ -36,6 +38,7 @@ pub struct InclusionProof {
 }
 
 /// A consistency proof: the tree of `to` extends the tree of `from`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsistencyProof {
     /// The older size.

@@ -2,7 +2,7 @@
 //!
 //! The provider builds these answers from the RFCs' member lists (RFC 6749
 //! §5.1–5.2, RFC 7662 §2.2, RFC 8414 §2, OIDC Core §5.3, RFC 7517 §5); the
-//! types here only describe them. A test (`tests/it/gateway/openapi.rs`)
+//! types here only describe them. A test (`tests/it/gateway/openapi_auth.rs`)
 //! checks real answers against these schemas.
 
 #![allow(
