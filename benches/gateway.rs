@@ -35,7 +35,10 @@ fn chain(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut config = ServeConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
-        database_url: Some("sqlite::memory:".into()),
+        platform: caas::PlatformConfig {
+            database_url: Some("sqlite::memory:".into()),
+            ..caas::PlatformConfig::default()
+        },
         admin_key: Some(ADMIN_KEY.into()),
         ..ServeConfig::default()
     };

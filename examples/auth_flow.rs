@@ -56,7 +56,10 @@ fn field<'a>(v: &'a Value, name: &str) -> Fallible<&'a str> {
 async fn main() -> Fallible<()> {
     let config = ServeConfig {
         listen: "127.0.0.1:0".parse()?,
-        database_url: Some("sqlite::memory:".into()),
+        platform: caas::PlatformConfig {
+            database_url: Some("sqlite::memory:".into()),
+            ..caas::PlatformConfig::default()
+        },
         admin_key: Some(ADMIN_KEY.into()),
         ..ServeConfig::default()
     };

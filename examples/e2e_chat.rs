@@ -166,7 +166,10 @@ async fn sign_up(http: &reqwest::Client, base: &str, user: &str) -> Fallible<(St
 async fn main() -> Fallible<()> {
     let config = ServeConfig {
         listen: "127.0.0.1:0".parse()?,
-        database_url: Some("sqlite::memory:".into()),
+        platform: caas::PlatformConfig {
+            database_url: Some("sqlite::memory:".into()),
+            ..caas::PlatformConfig::default()
+        },
         admin_key: Some(ADMIN_KEY.into()),
         ..ServeConfig::default()
     };

@@ -14,7 +14,10 @@ const ADMIN_KEY: &str = "caas_admin_example-key-0123456789abcdef";
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = ServeConfig {
         listen: "127.0.0.1:0".parse()?,
-        database_url: Some("sqlite::memory:".into()),
+        platform: caas::PlatformConfig {
+            database_url: Some("sqlite::memory:".into()),
+            ..caas::PlatformConfig::default()
+        },
         admin_key: Some(ADMIN_KEY.into()),
         ..ServeConfig::default()
     };

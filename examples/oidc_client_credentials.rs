@@ -31,7 +31,10 @@ async fn main() -> Fallible<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let config = ServeConfig {
         listen: "127.0.0.1:0".parse()?,
-        database_url: Some("sqlite::memory:".into()),
+        platform: caas::PlatformConfig {
+            database_url: Some("sqlite::memory:".into()),
+            ..caas::PlatformConfig::default()
+        },
         admin_key: Some(ADMIN_KEY.into()),
         ..ServeConfig::default()
     };
