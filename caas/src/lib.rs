@@ -8,6 +8,7 @@ pub mod master_key;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 mod platform;
+pub mod remote;
 pub mod provision;
 mod tenants;
 mod wiring;

@@ -17,3 +17,5 @@ pub use self::providers::{
     IdentityProvider, IdentityProviders, PURPOSE, ProviderKind, ProviderSettings,
 };
 pub use self::upstream::{Upstream, UpstreamRequest, UpstreamResponse};
+pub(crate) use self::id_token::discover;
+pub(crate) use self::upstream::get_json;

@@ -16,6 +16,7 @@ mod handoff;
 mod mfa;
 mod oauth_clients;
 mod oauth_provider;
+mod remote;
 mod revocation;
 mod sessions;
 mod tokens;

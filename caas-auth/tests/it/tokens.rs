@@ -27,7 +27,7 @@ caas_core::backend_tests! {
     ],
 }
 
-fn signing_keys(b: &Backend, policy: KeyPolicy, master: MasterKey) -> Arc<SigningKeys> {
+pub(crate) fn signing_keys(b: &Backend, policy: KeyPolicy, master: MasterKey) -> Arc<SigningKeys> {
     let km: Arc<dyn KeyManager> = Arc::new(SqlKeyManager::new(
         b.sql().clone(),
         master,
@@ -42,7 +42,7 @@ fn signing_keys(b: &Backend, policy: KeyPolicy, master: MasterKey) -> Arc<Signin
     ))
 }
 
-fn service(
+pub(crate) fn service(
     b: &Backend,
     keys: Arc<SigningKeys>,
     clock: SharedClock,
@@ -58,7 +58,7 @@ fn service(
     TokenService::new(keys, revocations, clock, config).unwrap()
 }
 
-fn user(session: &str) -> TokenRequest {
+pub(crate) fn user(session: &str) -> TokenRequest {
     TokenRequest {
         session: Some(session.into()),
         scopes: vec!["read".into(), "write".into()],
@@ -69,7 +69,7 @@ fn user(session: &str) -> TokenRequest {
 }
 
 /// The token with its header replaced (the signature no longer matches).
-fn with_header(token: &str, header: serde_json::Value) -> String {
+pub(crate) fn with_header(token: &str, header: serde_json::Value) -> String {
     let (_, rest) = token.split_once('.').unwrap();
     format!("{}.{rest}", B64.encode(header.to_string()))
 }

@@ -1,0 +1,7 @@
+//! `caas.e2e` (being written).
+
+use pyo3::prelude::*;
+
+pub(crate) fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! `caas.game` (being written).
+
+use pyo3::prelude::*;
+
+pub(crate) fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+    Ok(())
+}
