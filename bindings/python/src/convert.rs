@@ -10,13 +10,20 @@ use serde::de::DeserializeOwned;
 use crate::errors::invalid;
 
 /// A Python value (dict, list, str, number, bool, None) as `T`.
-pub(crate) fn from_py<T: DeserializeOwned>(field: &'static str, value: &Bound<'_, PyAny>) -> PyResult<T> {
+pub(crate) fn from_py<T: DeserializeOwned>(
+    field: &'static str,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<T> {
     pythonize::depythonize(value).map_err(|e| invalid(field, format!("`{field}`: {e}")))
 }
 
 /// `value` as Python data (dicts, lists, str, int, float, bool, None).
-pub(crate) fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
-    pythonize::pythonize(py, value).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+pub(crate) fn to_py<'py, T: Serialize + ?Sized>(
+    py: Python<'py>,
+    value: &T,
+) -> PyResult<Bound<'py, PyAny>> {
+    pythonize::pythonize(py, value)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
 }
 
 /// Seconds (≥ 0, at most `max`) as a duration.
@@ -39,7 +46,6 @@ pub(crate) fn tenant_id(field: &'static str, value: &str) -> PyResult<caas::core
 
 /// A JSON-shaped Python answer, built once the GIL is held again (what an
 /// async method resolves to).
-#[allow(dead_code, reason = "used by the platform bindings, being written")]
 pub(crate) struct Json(pub(crate) serde_json::Value);
 
 impl<'py> IntoPyObject<'py> for Json {
@@ -49,5 +55,32 @@ impl<'py> IntoPyObject<'py> for Json {
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.0)
+    }
+}
+
+/// A JSON-shaped argument (dict, list, …) read as `T`, with a message that
+/// names what did not fit.
+pub(crate) struct Data<T>(pub(crate) T);
+
+impl<'a, 'py, T: DeserializeOwned> FromPyObject<'a, 'py> for Data<T> {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        pythonize::depythonize(&obj)
+            .map(Data)
+            .map_err(|e| invalid("value", format!("not what CAAS expects here: {e}")))
+    }
+}
+
+/// Bytes out (a `Vec<u8>` would become a list of ints).
+pub(crate) struct Bytes(pub(crate) Vec<u8>);
+
+impl<'py> IntoPyObject<'py> for Bytes {
+    type Target = pyo3::types::PyBytes;
+    type Output = Bound<'py, pyo3::types::PyBytes>;
+    type Error = std::convert::Infallible;
+
+    fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
+        Ok(pyo3::types::PyBytes::new(py, &self.0))
     }
 }

@@ -35,7 +35,9 @@ fn config(
     cache_size: usize,
 ) -> PyResult<RemoteConfig> {
     Ok(RemoteConfig {
-        tenant: tenant_id.map(|t| convert::tenant_id("tenant_id", t)).transpose()?,
+        tenant: tenant_id
+            .map(|t| convert::tenant_id("tenant_id", t))
+            .transpose()?,
         leeway: convert::seconds("leeway", leeway, MAX_LEEWAY)?,
         cache_capacity: cache_size,
         ..RemoteConfig::new(issuer, audience)
@@ -57,8 +59,11 @@ impl TokenVerifier {
     ) -> PyResult<Self> {
         let jwks: serde_json::Value = from_py("jwks", jwks)?;
         let config = config(issuer, audience, tenant_id, leeway, cache_size)?;
-        let inner = RemoteVerifier::from_jwks(config, &jwks, SystemClock::shared()).map_err(to_py)?;
-        Ok(TokenVerifier { inner: Arc::new(inner) })
+        let inner =
+            RemoteVerifier::from_jwks(config, &jwks, SystemClock::shared()).map_err(to_py)?;
+        Ok(TokenVerifier {
+            inner: Arc::new(inner),
+        })
     }
 
     /// A verifier for `issuer_url`'s tokens: its discovery document and
@@ -74,8 +79,10 @@ impl TokenVerifier {
         cache_size: usize,
     ) -> PyResult<Self> {
         let config = config(issuer_url, audience, tenant_id, leeway, cache_size)?;
-        let inner = runtime::block(py, caas::remote::verifier_from_issuer(config))?;
-        Ok(TokenVerifier { inner: Arc::new(inner) })
+        let inner = runtime::block(py, move || caas::remote::verifier_from_issuer(config))?;
+        Ok(TokenVerifier {
+            inner: Arc::new(inner),
+        })
     }
 
     /// [`TokenVerifier::from_issuer`], awaitable.
@@ -92,7 +99,9 @@ impl TokenVerifier {
         let config = config(issuer_url, audience, tenant_id, leeway, cache_size)?;
         runtime::awaitable(py, async move {
             let inner = caas::remote::verifier_from_issuer(config).await?;
-            Ok(TokenVerifier { inner: Arc::new(inner) })
+            Ok(TokenVerifier {
+                inner: Arc::new(inner),
+            })
         })
     }
 
@@ -105,7 +114,8 @@ impl TokenVerifier {
             return Ok(Claims { inner: hit });
         }
         let inner = self.inner.clone();
-        runtime::block(py, async move { inner.verify(token).await }).map(|v| Claims { inner: v })
+        runtime::block(py, move || async move { inner.verify(token).await })
+            .map(|v| Claims { inner: v })
     }
 
     /// [`TokenVerifier::verify`], awaitable.
@@ -139,7 +149,8 @@ impl TokenVerifier {
 
 /// A verified token's claims: typed attributes for what CAAS defines,
 /// `raw` (and `claims["name"]`) for every claim as sent.
-#[pyclass(module = "caas._caas", frozen)]
+#[pyclass(module = "caas._caas", frozen, from_py_object)]
+#[derive(Clone)]
 pub(crate) struct Claims {
     pub(crate) inner: Arc<Verified>,
 }
@@ -243,7 +254,11 @@ impl Claims {
 
     /// Whether the token carries `scope`.
     fn has_scope(&self, scope: &str) -> bool {
-        self.inner.claims.scope.split_whitespace().any(|s| s == scope)
+        self.inner
+            .claims
+            .scope
+            .split_whitespace()
+            .any(|s| s == scope)
     }
 
     /// Whether the token carries `role`.

@@ -277,10 +277,10 @@ impl RemoteVerifier {
         match self.verify_with_keys(token) {
             Attempt::Done(result) => result,
             Attempt::UnknownKey => {
-                if self.refresh(true).await {
-                    if let Attempt::Done(result) = self.verify_with_keys(token) {
-                        return result;
-                    }
+                if self.refresh(true).await
+                    && let Attempt::Done(result) = self.verify_with_keys(token)
+                {
+                    return result;
                 }
                 Err(invalid("the token's signing key is unknown to this issuer")
                     .with_code("invalid_signature"))
