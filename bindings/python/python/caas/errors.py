@@ -14,7 +14,7 @@ changing an import: ``ExpiredSignatureError``, ``InvalidAudienceError``,
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 __all__ = [
     "CaasError",
@@ -51,17 +51,17 @@ class CaasError(Exception):
 
     code: str
     status: int
-    field: Optional[str]
-    detail: Optional[Any]
+    field: str | None
+    detail: Any | None
 
     def __init__(
         self,
         message: str,
         *,
-        code: Optional[str] = None,
-        status: Optional[int] = None,
-        field: Optional[str] = None,
-        detail: Optional[Any] = None,
+        code: str | None = None,
+        status: int | None = None,
+        field: str | None = None,
+        detail: Any | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -86,8 +86,8 @@ def _rebuild(
     message: str,
     code: str,
     status: int,
-    field: Optional[str],
-    detail: Optional[Any],
+    field: str | None,
+    detail: Any | None,
 ) -> CaasError:
     return cls(message, code=code, status=status, field=field, detail=detail)
 

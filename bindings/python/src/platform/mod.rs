@@ -84,6 +84,7 @@ pub(crate) struct Platform {
 )]
 fn config(
     database_url: Option<String>,
+    database_schema: Option<String>,
     redis_url: Option<String>,
     master_key: Option<String>,
     master_key_file: Option<PathBuf>,
@@ -94,6 +95,7 @@ fn config(
 ) -> PlatformConfig {
     let mut config = PlatformConfig {
         database_url,
+        database_schema,
         redis_url,
         master_key: master_key.map(SecretString::from),
         master_key_file,
@@ -112,13 +114,14 @@ fn config(
 
 #[pymethods]
 impl Platform {
-    /// Opens the platform: SQLite by default (`caas-data/caas.sqlite3`, or
+    /// Opens the platform (`database_schema`: a PostgreSQL schema instead
+    /// of the login's default): SQLite by default (`caas-data/caas.sqlite3`, or
     /// `database_url="sqlite::memory:"`), PostgreSQL with row-level security
     /// and Redis in production. Migrates the database unless `migrate` is
     /// false; a master key is generated for the embedded default and
     /// required on PostgreSQL and in production.
     #[staticmethod]
-    #[pyo3(signature = (database_url = None, *, redis_url = None, master_key = None, master_key_file = None, data_dir = None, public_url = None, production = false, migrate = true))]
+    #[pyo3(signature = (database_url = None, *, database_schema = None, redis_url = None, master_key = None, master_key_file = None, data_dir = None, public_url = None, production = false, migrate = true))]
     #[allow(
         clippy::too_many_arguments,
         reason = "Python keyword arguments, one per setting"
@@ -126,6 +129,7 @@ impl Platform {
     fn open(
         py: Python<'_>,
         database_url: Option<String>,
+        database_schema: Option<String>,
         redis_url: Option<String>,
         master_key: Option<String>,
         master_key_file: Option<PathBuf>,
@@ -136,6 +140,7 @@ impl Platform {
     ) -> PyResult<Self> {
         let config = config(
             database_url,
+            database_schema,
             redis_url,
             master_key,
             master_key_file,
@@ -150,7 +155,7 @@ impl Platform {
 
     /// [`Platform::open`], awaitable.
     #[staticmethod]
-    #[pyo3(signature = (database_url = None, *, redis_url = None, master_key = None, master_key_file = None, data_dir = None, public_url = None, production = false, migrate = true))]
+    #[pyo3(signature = (database_url = None, *, database_schema = None, redis_url = None, master_key = None, master_key_file = None, data_dir = None, public_url = None, production = false, migrate = true))]
     #[allow(
         clippy::too_many_arguments,
         reason = "Python keyword arguments, one per setting"
@@ -158,6 +163,7 @@ impl Platform {
     fn aopen<'py>(
         py: Python<'py>,
         database_url: Option<String>,
+        database_schema: Option<String>,
         redis_url: Option<String>,
         master_key: Option<String>,
         master_key_file: Option<PathBuf>,
@@ -168,6 +174,7 @@ impl Platform {
     ) -> PyResult<Bound<'py, PyAny>> {
         let config = config(
             database_url,
+            database_schema,
             redis_url,
             master_key,
             master_key_file,
