@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import struct
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -253,3 +254,20 @@ def test_a_replaced_signed_prekey_is_accepted_in_its_grace_period() -> None:
     assert isinstance(b.encrypt(b"ok"), bytes)
     restored = Session.from_bytes(b.to_bytes())
     assert restored.ratchet_key == b.ratchet_key
+
+
+def test_threads_share_a_session() -> None:
+    _, _, a, b = start()
+    messages = [b.encrypt(str(i).encode()) for i in range(200)]
+    got: list[bytes] = []
+
+    def read(part: list[bytes]) -> None:
+        got.extend(a.decrypt(m) for m in part)
+
+    threads = [threading.Thread(target=read, args=(messages[i::4],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(got, key=int) == [str(i).encode() for i in range(200)]
+    assert a.skipped_keys == 0
