@@ -479,3 +479,29 @@ async def test_websocket_unknown_tenant_closes_4404(acme: Tenant) -> None:
     app = CaasMiddleware(ws_app, verifiers={"acme": acme.verifier}, tenant=("header",))
     sent = await run_websocket(app, [(b"x-tenant-id", b"initech")], {})
     assert sent == [{"type": "websocket.close", "code": 4404, "reason": "tenant_not_found"}]
+
+
+def test_the_middleware_modules_import_without_any_framework() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "for name in ('fastapi', 'starlette', 'flask', 'bottle'): sys.modules[name] = None\n"
+        "import caas.asgi, caas.wsgi, caas.checks\n"
+        "try:\n"
+        "    import caas.fastapi\n"
+        "except ImportError:\n"
+        "    print('fastapi helpers need fastapi')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "fastapi helpers need fastapi"
+
+
+def test_context_is_frozen(acme: Tenant) -> None:
+    import dataclasses
+
+    ctx = CaasContext("acme", acme.verifier.verify(acme.token()))
+    assert ctx.principal is ctx.claims and ctx.authenticated
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ctx.tenant = "globex"  # type: ignore[misc]
