@@ -41,7 +41,8 @@ The rules, as the CAAS server applies them:
 * A path prefix is stripped for the app: ``/t/acme/v1/games`` reaches it as
   ``path="/v1/games"`` with ``root_path`` extended by ``/t/acme`` (WSGI's
   ``SCRIPT_NAME``/``PATH_INFO`` split; Starlette routes on it and
-  ``url_for`` keeps the prefix).
+  ``url_for`` keeps the prefix, while Starlette's ``request.url``, built
+  from ``path`` alone, shows ``/v1/games``).
 * ``Authorization: Bearer <token>`` (any case of ``Bearer``). Without one
   the request goes on unauthenticated (``claims is None``), unless
   ``require_auth=True``: then 401 ``missing_token``. A token that fails
