@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
 from caas.e2e import (
     Device,
     OneTimePrekey,
@@ -20,8 +23,6 @@ from caas.e2e import (
     sender_identity_key,
 )
 from caas.errors import InvalidInput, NotFound
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 VECTORS = Path(__file__).parents[3] / "caas-crypto" / "tests" / "vectors" / "caas-e2e-v1.json"
 

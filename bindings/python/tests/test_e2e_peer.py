@@ -22,7 +22,7 @@ def test_python_to_rust_and_back() -> None:
         pytest.skip("CAAS_E2E_PEER is not set")
     alice, bob = Device.generate(), Device.generate()
     [otk] = bob.generate_one_time_prekeys(1)
-    session, first = Session.initiate(alice, bob.bundle(otk), "zdravo, Bob".encode())
+    session, first = Session.initiate(alice, bob.bundle(otk), b"zdravo, Bob")
     later = [session.encrypt(f"sporočilo {i}".encode()) for i in range(3)]
     request = {
         "device": list(bob.to_bytes()),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pickle
 
-import caas
 import pytest
+
+import caas
 from caas import errors
 
 

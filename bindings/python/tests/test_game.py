@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import pytest
+
 from caas.errors import Conflict, InvalidInput
 from caas.game import Match, RuleSet, ruleset
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import caas
 import pyotp
 import pytest
+
+import caas
 from conftest import PASSWORD
 
 

@@ -13,9 +13,10 @@ import subprocess
 import time
 from collections.abc import Iterator
 
-import caas
 import httpx
 import pytest
+
+import caas
 
 ADMIN_KEY = "an-admin-key-of-at-least-32-characters-for-tests"
 PASSWORD = "correct horse battery staple"

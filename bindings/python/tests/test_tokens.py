@@ -12,11 +12,12 @@ import time
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-import caas
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
+
+import caas
 
 ISSUER = "https://id.example/t/acme"
 TENANT = "01900000-0000-7000-8000-000000000001"

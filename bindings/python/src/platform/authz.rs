@@ -97,6 +97,11 @@ impl RouteCheck {
     fn __repr__(&self) -> String {
         format!("RouteCheck({})", self.inner)
     }
+
+    /// `resource(editor, update)`, as caas-authz writes it.
+    fn __str__(&self) -> String {
+        self.inner.to_string()
+    }
 }
 
 crate::platform::methods!(Authz {
