@@ -8,8 +8,8 @@ pub mod master_key;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 mod platform;
-pub mod remote;
 pub mod provision;
+pub mod remote;
 mod tenants;
 mod wiring;
 

@@ -141,15 +141,30 @@ mod tests {
         assert_eq!(check_claims(&c, 489, &ok), Err(Rejection::NotYetValid));
         let mut early = c.clone();
         early.nbf = 0;
-        assert_eq!(check_claims(&early, 489, &ok), Err(Rejection::IssuedInFuture));
-        let other_iss = Expected { issuer: "https://id.example/t/beta", ..ok };
+        assert_eq!(
+            check_claims(&early, 489, &ok),
+            Err(Rejection::IssuedInFuture)
+        );
+        let other_iss = Expected {
+            issuer: "https://id.example/t/beta",
+            ..ok
+        };
         assert_eq!(check_claims(&c, 600, &other_iss), Err(Rejection::Issuer));
-        let other_aud = Expected { audience: Some("billing"), ..ok };
+        let other_aud = Expected {
+            audience: Some("billing"),
+            ..ok
+        };
         assert_eq!(check_claims(&c, 600, &other_aud), Err(Rejection::Audience));
-        let any_aud = Expected { audience: None, ..ok };
+        let any_aud = Expected {
+            audience: None,
+            ..ok
+        };
         assert_eq!(check_claims(&c, 600, &any_aud), Ok(()));
         let beta = TenantId::from_uuid(uuid::Uuid::from_u128(2));
-        let other_tenant = Expected { tenant: Some(&beta), ..ok };
+        let other_tenant = Expected {
+            tenant: Some(&beta),
+            ..ok
+        };
         assert_eq!(check_claims(&c, 600, &other_tenant), Err(Rejection::Tenant));
         assert_eq!(Rejection::Expired.error().code(), "token_expired");
     }

@@ -107,8 +107,10 @@ impl KeySet {
             keys.insert(kid.clone(), (algorithm, key));
         }
         if keys.is_empty() {
-            return Err(Error::invalid_input("the JWKS has no usable asymmetric key with a `kid`")
-                .with_field("jwks"));
+            return Err(
+                Error::invalid_input("the JWKS has no usable asymmetric key with a `kid`")
+                    .with_field("jwks"),
+            );
         }
         Ok(KeySet(keys))
     }
@@ -296,10 +298,10 @@ impl RemoteVerifier {
         }
         match self.verify_with_keys(token) {
             Attempt::Done(result) => result,
-            Attempt::UnknownKey => Err(invalid(
-                "the token's signing key is unknown to this issuer",
-            )
-            .with_code("invalid_signature")),
+            Attempt::UnknownKey => {
+                Err(invalid("the token's signing key is unknown to this issuer")
+                    .with_code("invalid_signature"))
+            }
         }
     }
 
@@ -368,12 +370,14 @@ impl RemoteVerifier {
             header.alg,
             Algorithm::EdDSA | Algorithm::ES256 | Algorithm::RS256 | Algorithm::PS256
         ) {
-            return Attempt::Done(Err(invalid("the token's algorithm is not allowed")
-                .with_code("invalid_algorithm")));
+            return Attempt::Done(Err(
+                invalid("the token's algorithm is not allowed").with_code("invalid_algorithm")
+            ));
         }
         let Some(kid) = header.kid else {
-            return Attempt::Done(Err(invalid("the token names no signing key (`kid`)")
-                .with_code("missing_claim")));
+            return Attempt::Done(Err(
+                invalid("the token names no signing key (`kid`)").with_code("missing_claim")
+            ));
         };
         let set = self
             .keys
@@ -385,13 +389,20 @@ impl RemoteVerifier {
             return Attempt::UnknownKey;
         };
         if *algorithm != header.alg {
-            return Attempt::Done(Err(invalid("the token's algorithm is not allowed for its key")
-                .with_code("invalid_algorithm")));
+            return Attempt::Done(Err(invalid(
+                "the token's algorithm is not allowed for its key",
+            )
+            .with_code("invalid_algorithm")));
         }
         Attempt::Done(self.decode(token, *algorithm, key))
     }
 
-    fn decode(&self, token: &str, algorithm: Algorithm, key: &DecodingKey) -> Result<Arc<Verified>> {
+    fn decode(
+        &self,
+        token: &str,
+        algorithm: Algorithm,
+        key: &DecodingKey,
+    ) -> Result<Arc<Verified>> {
         let mut validation = Validation::new(algorithm);
         validation.validate_exp = false;
         validation.validate_nbf = false;
@@ -411,7 +422,9 @@ impl RemoteVerifier {
         })?
         .claims;
         if let Some(name) = REQUIRED.iter().find(|name| !raw.contains_key(**name)) {
-            return Err(invalid(format!("the token lacks the `{name}` claim")).with_code("missing_claim"));
+            return Err(
+                invalid(format!("the token lacks the `{name}` claim")).with_code("missing_claim")
+            );
         }
         let claims: Claims = serde_json::from_value(serde_json::Value::Object(raw.clone()))
             .map_err(|_| invalid("the token's claims are malformed"))?;
@@ -444,7 +457,8 @@ impl RemoteVerifier {
 
 /// The usable keys at `source`.
 async fn fetch(source: &Source) -> Result<KeySet> {
-    let jwks = crate::federation::get_json(source.upstream.as_ref(), &source.jwks_uri, None).await?;
+    let jwks =
+        crate::federation::get_json(source.upstream.as_ref(), &source.jwks_uri, None).await?;
     KeySet::from_jwks(&jwks).map_err(|_| {
         Error::unavailable("the issuer's JWKS has no usable key").with_code("upstream_failed")
     })

@@ -45,7 +45,10 @@ async fn a_token_verifies_from_the_jwks_and_each_check_has_its_code(b: &Backend)
     let issued = svc.issue(&t, &user("s-1")).await.unwrap();
 
     let verifier = RemoteVerifier::from_jwks(
-        RemoteConfig { tenant: Some(t.id), ..config() },
+        RemoteConfig {
+            tenant: Some(t.id),
+            ..config()
+        },
         &jwks,
         b.shared_clock(),
     )
@@ -58,53 +61,101 @@ async fn a_token_verifies_from_the_jwks_and_each_check_has_its_code(b: &Backend)
 
     // Issuer, audience and tenant each refused with their own code.
     let with = |c: RemoteConfig| RemoteVerifier::from_jwks(c, &jwks, b.shared_clock()).unwrap();
-    let iss = with(RemoteConfig::new("http://localhost:8080/t/umbrella", "caas"));
+    let iss = with(RemoteConfig::new(
+        "http://localhost:8080/t/umbrella",
+        "caas",
+    ));
     assert_eq!(code(iss.verify_offline(&issued.token)), "invalid_issuer");
     let aud = with(RemoteConfig::new(ISSUER, "billing"));
     assert_eq!(code(aud.verify_offline(&issued.token)), "invalid_audience");
-    let wrong_tenant = with(RemoteConfig { tenant: Some(other.id), ..config() });
-    assert_eq!(code(wrong_tenant.verify_offline(&issued.token)), "invalid_tenant");
+    let wrong_tenant = with(RemoteConfig {
+        tenant: Some(other.id),
+        ..config()
+    });
+    assert_eq!(
+        code(wrong_tenant.verify_offline(&issued.token)),
+        "invalid_tenant"
+    );
 
     // The signature, the algorithm, the key.
     let mut tampered = issued.token.clone();
     let at = tampered.len() - 10;
     let swap = if &tampered[at..=at] == "A" { "B" } else { "A" };
     tampered.replace_range(at..=at, swap);
-    assert_eq!(code(verifier.verify_offline(&tampered)), "invalid_signature");
-    let none = with_header(&issued.token, serde_json::json!({"alg": "none", "kid": issued.kid}));
+    assert_eq!(
+        code(verifier.verify_offline(&tampered)),
+        "invalid_signature"
+    );
+    let none = with_header(
+        &issued.token,
+        serde_json::json!({"alg": "none", "kid": issued.kid}),
+    );
     assert_eq!(code(verifier.verify_offline(&none)), "invalid_algorithm");
-    let hs = with_header(&issued.token, serde_json::json!({"alg": "HS256", "kid": issued.kid}));
+    let hs = with_header(
+        &issued.token,
+        serde_json::json!({"alg": "HS256", "kid": issued.kid}),
+    );
     assert_eq!(code(verifier.verify_offline(&hs)), "invalid_algorithm");
-    let es = with_header(&issued.token, serde_json::json!({"alg": "ES256", "kid": issued.kid}));
-    assert_eq!(code(verifier.verify_offline(&es)), "invalid_algorithm", "not the key's algorithm");
-    let unknown = with_header(&issued.token, serde_json::json!({"alg": "EdDSA", "kid": "nope"}));
+    let es = with_header(
+        &issued.token,
+        serde_json::json!({"alg": "ES256", "kid": issued.kid}),
+    );
+    assert_eq!(
+        code(verifier.verify_offline(&es)),
+        "invalid_algorithm",
+        "not the key's algorithm"
+    );
+    let unknown = with_header(
+        &issued.token,
+        serde_json::json!({"alg": "EdDSA", "kid": "nope"}),
+    );
     assert_eq!(code(verifier.verify_offline(&unknown)), "invalid_signature");
     let no_kid = with_header(&issued.token, serde_json::json!({"alg": "EdDSA"}));
     assert_eq!(code(verifier.verify_offline(&no_kid)), "missing_claim");
-    assert_eq!(code(verifier.verify_offline("not a token")), "invalid_algorithm");
-    assert_eq!(code(verifier.verify_offline(&"a".repeat(9000))), "invalid_token");
+    assert_eq!(
+        code(verifier.verify_offline("not a token")),
+        "invalid_algorithm"
+    );
+    assert_eq!(
+        code(verifier.verify_offline(&"a".repeat(9000))),
+        "invalid_token"
+    );
 
     // A token the tenant signed without `tenant_id` names the claim.
     let mut claims = serde_json::to_value(&issued.claims).unwrap();
     claims.as_object_mut().unwrap().remove("tenant_id");
     let (bare, _) = svc.sign_json(&t, &claims).await.unwrap();
     let e = verifier.verify_offline(&bare).unwrap_err();
-    assert_eq!((e.code(), e.message()), ("missing_claim", "the token lacks the `tenant_id` claim"));
+    assert_eq!(
+        (e.code(), e.message()),
+        ("missing_claim", "the token lacks the `tenant_id` claim")
+    );
 
     // A JWKS with only a shared secret has no key to trust.
     let oct = serde_json::json!({"keys": [{"kty": "oct", "kid": "k", "k": "c2VjcmV0"}]});
     let e = RemoteVerifier::from_jwks(config(), &oct, b.shared_clock()).unwrap_err();
-    assert_eq!((e.kind(), e.field()), (caas_core::ErrorKind::InvalidInput, Some("jwks")));
+    assert_eq!(
+        (e.kind(), e.field()),
+        (caas_core::ErrorKind::InvalidInput, Some("jwks"))
+    );
 
     // Time: the cached token expires like any other (30 s leeway).
     b.clock.advance(Duration::from_secs(900 + 29));
     assert!(verifier.cached(&issued.token).is_some());
     b.clock.advance(Duration::from_secs(1));
-    assert!(verifier.cached(&issued.token).is_none(), "the cache honours expiry");
+    assert!(
+        verifier.cached(&issued.token).is_none(),
+        "the cache honours expiry"
+    );
     assert_eq!(code(verifier.verify(&issued.token).await), "token_expired");
     // And a token from the future is not valid yet.
-    b.clock.set(caas_core::Timestamp::from_millis((issued.claims.iat - 60) * 1000));
-    assert_eq!(code(verifier.verify_offline(&issued.token)), "token_not_yet_valid");
+    b.clock.set(caas_core::Timestamp::from_millis(
+        (issued.claims.iat - 60) * 1000,
+    ));
+    assert_eq!(
+        code(verifier.verify_offline(&issued.token)),
+        "token_not_yet_valid"
+    );
 }
 
 /// An issuer's discovery document and JWKS, counting the JWKS fetches.
@@ -133,7 +184,12 @@ impl Upstream for Issuer {
                 self.fetches.fetch_add(1, Ordering::SeqCst);
                 self.keys.jwks(&self.tenant.id).await?
             }
-            _ => return Ok(http::Response::builder().status(404).body(Vec::new()).unwrap()),
+            _ => {
+                return Ok(http::Response::builder()
+                    .status(404)
+                    .body(Vec::new())
+                    .unwrap());
+            }
         };
         Ok(http::Response::new(body.to_string().into_bytes()))
     }
@@ -144,8 +200,15 @@ async fn keys_are_fetched_again_for_a_new_kid_but_not_for_every_unknown_one(b: &
     let keys = signing_keys(b, KeyPolicy::default(), MasterKey::generate());
     let svc = service(b, keys.clone(), b.shared_clock(), TokenConfig::default());
     let before = svc.issue(&t, &user("s")).await.unwrap();
-    let issuer = Arc::new(Issuer { keys: keys.clone(), tenant: t.clone(), fetches: AtomicUsize::new(0) });
-    let config = RemoteConfig { min_refresh: Duration::from_millis(200), ..config() };
+    let issuer = Arc::new(Issuer {
+        keys: keys.clone(),
+        tenant: t.clone(),
+        fetches: AtomicUsize::new(0),
+    });
+    let config = RemoteConfig {
+        min_refresh: Duration::from_millis(200),
+        ..config()
+    };
     let verifier = RemoteVerifier::from_issuer(config, issuer.clone(), b.shared_clock())
         .await
         .unwrap();
@@ -158,15 +221,25 @@ async fn keys_are_fetched_again_for_a_new_kid_but_not_for_every_unknown_one(b: &
     keys.rotate(&t.id, None).await.unwrap();
     let after = svc.issue(&t, &user("s")).await.unwrap();
     assert_ne!(after.kid, before.kid);
-    assert_eq!(code(verifier.verify_offline(&after.token)), "invalid_signature");
+    assert_eq!(
+        code(verifier.verify_offline(&after.token)),
+        "invalid_signature"
+    );
     verifier.verify(&after.token).await.unwrap();
     assert_eq!(issuer.fetches.load(Ordering::SeqCst), 2);
     // Unknown kids right after a fetch do not fetch again.
-    let bogus = with_header(&after.token, serde_json::json!({"alg": "EdDSA", "kid": "bogus"}));
+    let bogus = with_header(
+        &after.token,
+        serde_json::json!({"alg": "EdDSA", "kid": "bogus"}),
+    );
     for _ in 0..5 {
         assert_eq!(code(verifier.verify(&bogus).await), "invalid_signature");
     }
-    assert_eq!(issuer.fetches.load(Ordering::SeqCst), 2, "at most one fetch per min_refresh");
+    assert_eq!(
+        issuer.fetches.load(Ordering::SeqCst),
+        2,
+        "at most one fetch per min_refresh"
+    );
     tokio::time::sleep(Duration::from_millis(250)).await;
     assert_eq!(code(verifier.verify(&bogus).await), "invalid_signature");
     assert_eq!(issuer.fetches.load(Ordering::SeqCst), 3);
