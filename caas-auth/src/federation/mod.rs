@@ -12,10 +12,10 @@ mod providers;
 mod upstream;
 
 pub use self::flow::{Federated, Federation};
+pub(crate) use self::id_token::discover;
 pub use self::links::{FederatedLink, FederatedLinks};
 pub use self::providers::{
     IdentityProvider, IdentityProviders, PURPOSE, ProviderKind, ProviderSettings,
 };
-pub use self::upstream::{Upstream, UpstreamRequest, UpstreamResponse};
-pub(crate) use self::id_token::discover;
 pub(crate) use self::upstream::get_json;
+pub use self::upstream::{Upstream, UpstreamRequest, UpstreamResponse};
