@@ -254,3 +254,41 @@ async def test_every_namespace_has_awaitable_forms(tmp_path: Any) -> None:
     sealed = await platform.keys.aseal(tenant, "notes", b"x")
     assert await platform.keys.aopen(tenant, "notes", sealed) == b"x"
     await platform.aclose()
+
+
+def test_a_cross_tenant_grant_and_its_revocation(
+    platform: caas.Platform, tenant: caas.Tenant, ann: dict[str, Any]
+) -> None:
+    partner = platform.tenants.create(f"p-{tenant.slug}", "Partner")
+    doc = {"type": "Doc", "id": "shared"}
+    with pytest.raises(caas.InvalidInput) as raised:
+        platform.authz.grant(tenant, tenant.id, "bob", "viewer", doc)
+    assert raised.value.field == "grantee_tenant"
+    with pytest.raises(caas.InvalidInput):
+        platform.authz.grant(tenant, "not-a-uuid", "bob", "viewer", doc)
+    entry = platform.authz.grant(tenant, partner.id, "bob", "viewer", doc)
+    assert entry["role"] == "viewer"
+    revoked = platform.authz.revoke_grant(tenant, entry["id"])
+    assert revoked["id"] == entry["id"]
+    with pytest.raises(caas.NotFound):
+        platform.authz.revoke_grant(tenant, entry["id"])
+
+
+def test_a_legal_hold_keeps_data_through_erasure(
+    platform: caas.Platform, tenant: caas.Tenant, ann: dict[str, Any]
+) -> None:
+    with pytest.raises(caas.InvalidInput):
+        platform.privacy.place_hold(
+            tenant, {"subject": ann["id"], "reason": "", "case_reference": "C-1"}, by="legal"
+        )
+    hold = platform.privacy.place_hold(
+        tenant,
+        {"subject": ann["id"], "reason": "litigation", "case_reference": "C-1"},
+        by="legal",
+    )
+    report = platform.privacy.erase_subject(tenant, ann["id"])
+    assert hold["id"] in str(report), report
+    released = platform.privacy.release_hold(tenant, hold["id"], by="legal", reason="settled")
+    assert released["id"] == hold["id"]
+    with pytest.raises(caas.Conflict):
+        platform.privacy.release_hold(tenant, hold["id"], by="legal", reason="again")

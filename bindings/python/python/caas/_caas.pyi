@@ -432,6 +432,28 @@ class Authz:
         *,
         by: str | None = ...,
     ) -> Awaitable[dict[str, Any]]: ...
+    def grant(
+        self,
+        tenant: Tenant,
+        grantee_tenant: str,
+        subject: str,
+        role: str,
+        resource: dict[str, Any],
+        *,
+        by: str | None = ...,
+    ) -> dict[str, Any]: ...
+    def agrant(
+        self,
+        tenant: Tenant,
+        grantee_tenant: str,
+        subject: str,
+        role: str,
+        resource: dict[str, Any],
+        *,
+        by: str | None = ...,
+    ) -> Awaitable[dict[str, Any]]: ...
+    def revoke_grant(self, tenant: Tenant, grant_id: str) -> dict[str, Any]: ...
+    def arevoke_grant(self, tenant: Tenant, grant_id: str) -> Awaitable[dict[str, Any]]: ...
     def check_route(
         self,
         check: RouteCheck,
@@ -574,6 +596,16 @@ class Privacy:
     ) -> dict[str, Any]: ...
     def aerase_subject(
         self, tenant: Tenant, subject: str, *, method: str = ...
+    ) -> Awaitable[dict[str, Any]]: ...
+    def place_hold(self, tenant: Tenant, hold: dict[str, Any], *, by: str) -> dict[str, Any]: ...
+    def aplace_hold(
+        self, tenant: Tenant, hold: dict[str, Any], *, by: str
+    ) -> Awaitable[dict[str, Any]]: ...
+    def release_hold(
+        self, tenant: Tenant, hold_id: str, *, by: str, reason: str
+    ) -> dict[str, Any]: ...
+    def arelease_hold(
+        self, tenant: Tenant, hold_id: str, *, by: str, reason: str
     ) -> Awaitable[dict[str, Any]]: ...
     def audit(
         self,

@@ -174,6 +174,30 @@ crate::platform::methods!(Authz {
         json(&this.authz.admin().add_access(&tenant.inner.id, &resource.0, &principal.0, &role, by.as_deref()).await?)
     }
 
+    /// Gives `subject` of the tenant `grantee_tenant` (an id) the role
+    /// `role` on `resource`: a cross-tenant grant.
+    [tenant, grantee_tenant, subject, role, resource, *, by = None]
+    fn grant / agrant(
+        this,
+        tenant: Tenant,
+        grantee_tenant: String,
+        subject: String,
+        role: String,
+        resource: Data<EntityRef>,
+        by: Option<String>,
+    ) -> Json {
+        let grantee = grantee_tenant.parse().map_err(|_| {
+            caas::core::Error::invalid_input("`grantee_tenant` is not a tenant id").with_field("grantee_tenant")
+        })?;
+        json(&this.authz.admin().grant(&tenant.inner.id, &grantee, &subject, &role, &resource.0, by.as_deref()).await?)
+    }
+
+    /// Revokes a grant by its id.
+    [tenant, grant_id]
+    fn revoke_grant / arevoke_grant(this, tenant: Tenant, grant_id: String) -> Json {
+        json(&this.authz.admin().revoke_grant(&tenant.inner.id, &grant_id).await?)
+    }
+
     /// Decides a route check for the token's principal in the tenant
     /// (`resource`: `(type, id)` for a resource check): `None`, or the
     /// refusal the server answers (`Unauthenticated` `missing_token`,

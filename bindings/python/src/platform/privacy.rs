@@ -3,7 +3,7 @@
 
 use caas::Platform;
 use caas::core::{ErasureMethod, SubjectRef};
-use caas::privacy::{GiveConsent, NewPurpose, NewRequest};
+use caas::privacy::{GiveConsent, NewHold, NewPurpose, NewRequest};
 use pyo3::prelude::*;
 
 use super::Tenant;
@@ -88,6 +88,20 @@ crate::platform::methods!(Privacy {
         };
         let who = SubjectRef::new(tenant.inner.id, subject);
         json(&this.privacy.requests().erase_subject(&who, method).await?)
+    }
+
+    /// Places a legal hold (`{"subject": …}`, `{"category": …}` or
+    /// `{"tenant_wide": True}`, with `reason` and `case_reference`): what
+    /// it covers is kept through erasure and retention until released.
+    [tenant, hold, *, by]
+    fn place_hold / aplace_hold(this, tenant: Tenant, hold: Data<NewHold>, by: String) -> Json {
+        json(&this.privacy.holds().place(&tenant.inner.id, hold.0, &by).await?)
+    }
+
+    /// Releases a legal hold (recorded).
+    [tenant, hold_id, *, by, reason]
+    fn release_hold / arelease_hold(this, tenant: Tenant, hold_id: String, by: String, reason: String) -> Json {
+        json(&this.privacy.holds().release(&tenant.inner.id, &hold_id, &by, &reason).await?)
     }
 
     /// Appends a security event to the tenant's audit log.
