@@ -292,3 +292,23 @@ def test_a_legal_hold_keeps_data_through_erasure(
     assert released["id"] == hold["id"]
     with pytest.raises(caas.Conflict):
         platform.privacy.release_hold(tenant, hold["id"], by="legal", reason="again")
+
+
+def test_a_token_of_one_tenant_never_acts_in_another(
+    platform: caas.Platform, tenant: caas.Tenant, ann: dict[str, Any]
+) -> None:
+    beta = platform.tenants.create(f"x-{tenant.slug}", "Beta")
+    access = login(platform, tenant)["access_token"]
+    claims = platform.tokens.verify(tenant, access)
+    for call in (
+        lambda: platform.auth.create_api_key(beta, claims, "stolen"),
+        lambda: platform.auth.issue_ticket(beta, claims),
+        lambda: platform.auth.logout(beta, claims),
+        lambda: platform.authz.check_route(caas.RouteCheck.authenticated(), claims, tenant=beta),
+    ):
+        with pytest.raises(caas.InvalidToken) as raised:
+            call()
+        assert raised.value.code == "invalid_tenant"
+    # Nothing happened: the token was not logged out and still works at home.
+    assert platform.tokens.verify(tenant, access).sub == ann["id"]
+    platform.authz.check_route(caas.RouteCheck.authenticated(), claims, tenant=tenant)

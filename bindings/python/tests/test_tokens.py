@@ -109,7 +109,9 @@ def test_signature_algorithm_and_key_are_checked(
         verifier.verify(sign(other, claims()))
     with pytest.raises(caas.InvalidSignatureError):
         verifier.verify(sign(key, claims(), kid="unknown"))
-    hs = jwt.encode(claims(), "a shared secret of at least 32 bytes", algorithm="HS256", headers={"kid": "k1"})
+    hs = jwt.encode(
+        claims(), "a shared secret of at least 32 bytes", algorithm="HS256", headers={"kid": "k1"}
+    )
     with pytest.raises(caas.InvalidAlgorithmError):
         verifier.verify(hs)
     with pytest.raises(caas.InvalidToken):

@@ -51,6 +51,17 @@ fn login_answer(outcome: LoginOutcome) -> Result<Json> {
     }
 }
 
+/// The claims' principal, refused unless the token belongs to `tenant`: a
+/// token of one tenant never acts in another.
+pub(crate) fn principal_in(tenant: &Tenant, claims: &Claims) -> Result<caas::core::Principal> {
+    if claims.inner.claims.tenant_id != tenant.inner.id {
+        return Err(
+            Error::invalid_token("the token belongs to another tenant").with_code("invalid_tenant")
+        );
+    }
+    Ok(claims.inner.claims.principal())
+}
+
 fn ip(text: Option<String>) -> Result<Option<std::net::IpAddr>> {
     text.map(|t| {
         t.parse()
@@ -153,6 +164,7 @@ crate::platform::methods!(Auth {
     /// Logs the token's session out and revokes the token.
     [tenant, claims]
     fn logout / alogout(this, tenant: Tenant, claims: Claims) -> () {
+        principal_in(&tenant, &claims)?;
         let c = &claims.inner.claims;
         this.auth.logout(&tenant.inner, &c.jti, c.sid.as_deref()).await
     }
@@ -191,7 +203,7 @@ crate::platform::methods!(Auth {
         expires_in: Option<u64>,
     ) -> Json {
         let input = ApiKeyInput { name, scopes, expires_in };
-        let principal = owner.inner.claims.principal();
+        let principal = principal_in(&tenant, &owner)?;
         let (key, secret) = this.auth.create_api_key(&tenant.inner, &principal, &input).await?;
         let mut answer = serde_json::to_value(&key).map_err(|e| Error::internal(e.to_string()))?;
         answer["key"] = serde_json::Value::String(secret.expose().clone());
@@ -209,7 +221,7 @@ crate::platform::methods!(Auth {
     [tenant, owner, key_id]
     fn delete_api_key / adelete_api_key(this, tenant: Tenant, owner: Claims, key_id: String) -> () {
         let id = parse_uuid(&key_id, "no such API key of yours")?;
-        let principal = owner.inner.claims.principal();
+        let principal = principal_in(&tenant, &owner)?;
         let key = this.auth.owned_api_key(&tenant.inner, &principal, id).await?;
         this.auth.parts().api_keys.delete(&tenant.inner.id, key.id).await
     }
@@ -218,7 +230,7 @@ crate::platform::methods!(Auth {
     /// service.
     [tenant, claims]
     fn issue_ticket / aissue_ticket(this, tenant: Tenant, claims: Claims) -> String {
-        let principal = claims.inner.claims.principal();
+        let principal = principal_in(&tenant, &claims)?;
         let ticket = this.auth.parts().tickets.issue(&tenant.inner.id, &principal).await?;
         Ok(ticket.expose().clone())
     }

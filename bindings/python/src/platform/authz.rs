@@ -212,7 +212,9 @@ crate::platform::methods!(Authz {
         tenant: Tenant,
         resource: Option<(String, String)>,
     ) -> () {
-        let principal = claims.map(|c| c.inner.claims.principal());
+        let principal = claims
+            .map(|c| super::auth::principal_in(&tenant, &c))
+            .transpose()?;
         let resource = resource.map(|(ty, id)| EntityRef::new(ty, id));
         let caller = Caller {
             tenant: Some(&tenant.inner.id),
