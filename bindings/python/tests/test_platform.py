@@ -312,3 +312,19 @@ def test_a_token_of_one_tenant_never_acts_in_another(
     # Nothing happened: the token was not logged out and still works at home.
     assert platform.tokens.verify(tenant, access).sub == ann["id"]
     platform.authz.check_route(caas.RouteCheck.authenticated(), claims, tenant=tenant)
+
+
+def test_a_sqlite_file_keeps_tenants_and_keys_across_opens(tmp_path: Any) -> None:
+    url = f"sqlite://{tmp_path}/caas.sqlite3"
+    with caas.Platform.open(url, data_dir=str(tmp_path)) as first:
+        acme = first.tenants.create("file-co", "File")
+        sealed = first.keys.seal(acme, "notes", b"kept")
+    with caas.Platform.open(url, data_dir=str(tmp_path)) as again:
+        acme = again.tenants.get("file-co")
+        assert again.keys.open(acme, "notes", sealed) == b"kept"
+    with pytest.raises(caas.InvalidInput) as raised:
+        caas.Platform.open("mysql://nope")
+    assert raised.value.field == "database_url"
+    with pytest.raises(caas.InvalidInput) as raised:
+        caas.Platform.open("postgres://127.0.0.1:1/none")
+    assert raised.value.field == "master_key"
