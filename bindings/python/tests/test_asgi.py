@@ -237,7 +237,7 @@ async def test_tenant_from_the_path_is_stripped_for_the_app(acme: Tenant, globex
 async def test_unknown_tenant_is_404(acme: Tenant, globex: Tenant) -> None:
     async with client(multi(acme, globex)) as c:
         r = await c.get("/t/initech/v1/games")
-    body = assert_problem(r, 404, "tenant_not_found", "/t/initech/v1/games", "Not found")
+    body = assert_problem(r, 404, "not_found", "/t/initech/v1/games", "Not found")
     assert "`initech`" in body["detail"]
     assert "www-authenticate" not in r.headers
 
@@ -251,7 +251,7 @@ async def test_tenant_function_returning_none_is_404(acme: Tenant) -> None:
         ok = await c.get("/", headers={"X-Tenant-ID": "acme", **bearer(acme.token())})
         missing = await c.get("/", headers={"X-Tenant-ID": "nobody"})
     assert ok.json()["sub"] == "user-1"
-    assert_problem(missing, 404, "tenant_not_found", "/", "Not found")
+    assert_problem(missing, 404, "not_found", "/", "Not found")
 
 
 async def test_malformed_tenant_reference_is_400(acme: Tenant, globex: Tenant) -> None:
@@ -478,7 +478,7 @@ async def test_websocket_refused_by_http_response_with_the_extension(acme: Tenan
 async def test_websocket_unknown_tenant_closes_4404(acme: Tenant) -> None:
     app = CaasMiddleware(ws_app, verifiers={"acme": acme.verifier}, tenant=("header",))
     sent = await run_websocket(app, [(b"x-tenant-id", b"initech")], {})
-    assert sent == [{"type": "websocket.close", "code": 4404, "reason": "tenant_not_found"}]
+    assert sent == [{"type": "websocket.close", "code": 4404, "reason": "not_found"}]
 
 
 def test_the_middleware_modules_import_without_any_framework() -> None:

@@ -131,7 +131,7 @@ def test_tenants_by_path_header_and_subdomain(acme: Tenant, globex: Tenant) -> N
     assert by_header.json()["tenant"] == "globex"
     assert by_host.json()["tenant"] == "globex" and by_host.json()["sub"] == "user-1"
     assert cross.status_code == 401
-    assert_problem(unknown, 404, "tenant_not_found", "/t/initech/me")
+    assert_problem(unknown, 404, "not_found", "/t/initech/me")
     assert_problem(disagree, 400, "invalid_input", "/t/acme/me")
 
 

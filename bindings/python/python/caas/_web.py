@@ -318,7 +318,7 @@ class TenantResolver:
     def resolve(self, header: str | None, host: str | None, path: str) -> Resolved:
         """The tenant the request names, or a :class:`Refusal`: 400 for a
         malformed reference or sources that disagree, 404
-        ``tenant_not_found`` for a tenant without a verifier."""
+        ``not_found`` (as the server answers) for a tenant without a verifier."""
         if self.verifier is not None:
             return Resolved(None, self.verifier)
         named = [
@@ -343,7 +343,7 @@ class TenantResolver:
             raise Refusal(
                 Problem(
                     404,
-                    "tenant_not_found",
+                    "not_found",
                     f"tenant `{first_ref}` (from {_SOURCE_NAMES[first_source]}) not found",
                 )
             )

@@ -34,7 +34,7 @@ The rules, as the CAAS server applies them:
   ``Host`` under ``base_domain`` (``acme.example.com``), ``path`` a
   ``/t/{slug}/…`` prefix. Sources that name different tenants are 400
   ``invalid_input``; a tenant ``verifiers`` does not know is 404
-  ``tenant_not_found``; a request that names none goes on with
+  ``not_found`` (as the server); a request that names none goes on with
   ``tenant=None`` (and a token on it is 400 ``tenant_required``: there is
   no verifier to check it with). The keys of ``verifiers`` are what
   requests send: map both the slug and the id if both are used.
