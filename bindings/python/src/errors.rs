@@ -37,7 +37,7 @@ fn class_name(error: &Error) -> &'static str {
 
 /// The Python exception for `error`: `cls(message, code=, status=,
 /// field=, detail=)`. An internal error's message is generic, as the
-/// server's is; its detail stays in the log.
+/// server's is; what went wrong goes to the `caas` logger.
 pub(crate) fn to_py(error: Error) -> PyErr {
     Python::attach(|py| match build(py, &error) {
         Ok(err) => err,
@@ -52,6 +52,9 @@ fn build(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
     let class = module.bind(py).getattr(class_name(error))?;
     let internal = error.kind() == ErrorKind::Internal;
     let message = if internal {
+        // What went wrong goes to the `caas` logger, as the server logs it.
+        let logger = PyModule::import(py, "logging")?.call_method1("getLogger", ("caas",))?;
+        logger.call_method1("error", (format!("internal error: {error}"),))?;
         "an internal error occurred".to_owned()
     } else {
         error.message().to_owned()
