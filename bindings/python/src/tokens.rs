@@ -111,18 +111,26 @@ impl TokenVerifier {
         // A token seen before costs a hash and a lookup: no need to let go
         // of the GIL for that.
         if let Some(hit) = self.inner.cached(token) {
-            return Ok(Claims { inner: hit });
+            return Ok(Claims {
+                inner: hit,
+                revocation_checked: false,
+            });
         }
         let inner = self.inner.clone();
-        runtime::block(py, move || async move { inner.verify(token).await })
-            .map(|v| Claims { inner: v })
+        runtime::block(py, move || async move { inner.verify(token).await }).map(|v| Claims {
+            inner: v,
+            revocation_checked: false,
+        })
     }
 
     /// [`TokenVerifier::verify`], awaitable.
     fn averify<'py>(&self, py: Python<'py>, token: String) -> PyResult<Bound<'py, PyAny>> {
         let inner = self.inner.clone();
         runtime::awaitable(py, async move {
-            inner.verify(&token).await.map(|v| Claims { inner: v })
+            inner.verify(&token).await.map(|v| Claims {
+                inner: v,
+                revocation_checked: false,
+            })
         })
     }
 
@@ -153,6 +161,10 @@ impl TokenVerifier {
 #[derive(Clone)]
 pub(crate) struct Claims {
     pub(crate) inner: Arc<Verified>,
+    /// Whether the platform checked the token, revocation included
+    /// (`platform.tokens.verify`), rather than a `TokenVerifier`, which
+    /// cannot see revocations.
+    pub(crate) revocation_checked: bool,
 }
 
 impl Claims {

@@ -234,6 +234,49 @@ async def test_tenant_from_the_path_is_stripped_for_the_app(acme: Tenant, globex
     assert bare.json()["path"] == "/" and bare.json()["root_path"] == "/t/acme"
 
 
+async def test_an_encoded_tenant_prefix_is_stripped_from_raw_path_too(
+    acme: Tenant, globex: Tenant
+) -> None:
+    # httpx normalizes `%6D` to `m`, so the scope is written by hand, as a
+    # server passes a request line `GET /t/ac%6De/admin`.
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> MutableMapping[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/t/acme/admin",
+        "raw_path": b"/t/ac%6De/admin",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"authorization", f"Bearer {acme.token()}".encode()),
+        ],
+    }
+    await multi(acme, globex)(scope, receive, send)
+    assert sent[0]["status"] == 200
+    seen = json.loads(sent[1]["body"])
+    # The app sees the same route in both forms (it once saw `/De/admin`).
+    assert (seen["path"], seen["raw_path"], seen["root_path"]) == ("/admin", "/admin", "/t/acme")
+    # A raw prefix that does not spell the tenant is refused.
+    sent.clear()
+    await multi(acme, globex)({**scope, "raw_path": b"/t%2Facme/admin"}, receive, send)
+    assert sent[0]["status"] == 400
+    async with client(multi(acme, globex)) as c:
+        later = await c.get("/t/acme/a%2Fb", headers=bearer(acme.token()))
+    assert later.status_code == 200
+    assert later.json()["raw_path"] == "/a%2Fb" and later.json()["path"] == "/a/b"
+
+
 async def test_unknown_tenant_is_404(acme: Tenant, globex: Tenant) -> None:
     async with client(multi(acme, globex)) as c:
         r = await c.get("/t/initech/v1/games")

@@ -328,3 +328,23 @@ def test_a_sqlite_file_keeps_tenants_and_keys_across_opens(tmp_path: Any) -> Non
     with pytest.raises(caas.InvalidInput) as raised:
         caas.Platform.open("postgres://127.0.0.1:1/none")
     assert raised.value.field == "master_key"
+
+
+def test_only_revocation_checked_claims_mint_credentials(
+    platform: caas.Platform, tenant: caas.Tenant, ann: dict[str, Any]
+) -> None:
+    access = login(platform, tenant)["access_token"]
+    # A resource server's verifier cannot see a logout: its claims may
+    # decide a route, but never become an API key or a ticket.
+    remote = platform.tokens.verifier(tenant).verify(access)
+    for call in (
+        lambda: platform.auth.create_api_key(tenant, remote, "after logout"),
+        lambda: platform.auth.issue_ticket(tenant, remote),
+    ):
+        with pytest.raises(caas.InvalidToken):
+            call()
+    platform.authz.check_route(caas.RouteCheck.authenticated(), remote, tenant=tenant)
+    checked = platform.tokens.verify(tenant, access)
+    platform.auth.logout(tenant, checked)
+    with pytest.raises(caas.InvalidToken):
+        platform.tokens.verify(tenant, access)

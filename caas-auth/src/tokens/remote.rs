@@ -155,6 +155,9 @@ struct Keys {
     fetched: Instant,
 }
 
+/// A cached token: the `kid` that verified it, and what it said.
+type Cached = (String, Arc<Verified>);
+
 /// Verifies one tenant's access tokens for one audience. Cheap to share
 /// between threads; every method takes `&self`.
 pub struct RemoteVerifier {
@@ -164,7 +167,9 @@ pub struct RemoteVerifier {
     source: Option<Source>,
     /// Serializes fetches, and remembers the last one.
     last_fetch: tokio::sync::Mutex<Option<Instant>>,
-    cache: Mutex<HashMap<[u8; 32], Arc<Verified>>>,
+    /// Verified tokens by the SHA-256 of the token, with the `kid` that
+    /// verified them (entries go when their key leaves the JWKS).
+    cache: Mutex<HashMap<[u8; 32], Cached>>,
 }
 
 impl std::fmt::Debug for RemoteVerifier {
@@ -256,7 +261,7 @@ impl RemoteVerifier {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(&digest)
-            .cloned()?;
+            .map(|(_, v)| v.clone())?;
         check_claims(&hit.claims, self.clock.now().as_secs(), &self.expected())
             .ok()
             .map(|()| hit)
@@ -340,6 +345,11 @@ impl RemoteVerifier {
         *last = Some(Instant::now());
         match fetch(source).await {
             Ok(set) => {
+                // A token whose key was withdrawn is not valid from the cache.
+                self.cache
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .retain(|_, (kid, _)| set.0.contains_key(kid));
                 *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Keys {
                     set: Arc::new(set),
                     fetched: Instant::now(),
@@ -394,12 +404,13 @@ impl RemoteVerifier {
             )
             .with_code("invalid_algorithm")));
         }
-        Attempt::Done(self.decode(token, *algorithm, key))
+        Attempt::Done(self.decode(token, &kid, *algorithm, key))
     }
 
     fn decode(
         &self,
         token: &str,
+        kid: &str,
         algorithm: Algorithm,
         key: &DecodingKey,
     ) -> Result<Arc<Verified>> {
@@ -431,13 +442,13 @@ impl RemoteVerifier {
         check_claims(&claims, self.clock.now().as_secs(), &self.expected())
             .map_err(|r| r.error())?;
         let verified = Arc::new(Verified { claims, raw });
-        self.remember(token, &verified);
+        self.remember(token, kid, &verified);
         Ok(verified)
     }
 
     /// Caches `verified`; a full cache first drops what has expired, and
     /// is emptied when that frees nothing.
-    fn remember(&self, token: &str, verified: &Arc<Verified>) {
+    fn remember(&self, token: &str, kid: &str, verified: &Arc<Verified>) {
         let capacity = self.config.cache_capacity;
         if capacity == 0 {
             return;
@@ -446,12 +457,12 @@ impl RemoteVerifier {
         let now = self.clock.now().as_secs();
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         if cache.len() >= capacity {
-            cache.retain(|_, v| v.claims.exp > now);
+            cache.retain(|_, (_, v)| v.claims.exp > now);
             if cache.len() >= capacity {
                 cache.clear();
             }
         }
-        cache.insert(digest, verified.clone());
+        cache.insert(digest, (kid.to_owned(), verified.clone()));
     }
 }
 

@@ -164,6 +164,8 @@ struct Issuer {
     keys: Arc<SigningKeys>,
     tenant: Tenant,
     fetches: AtomicUsize,
+    /// A kid left out of the served JWKS (a withdrawn key).
+    hidden: std::sync::Mutex<Option<String>>,
 }
 
 #[async_trait]
@@ -182,7 +184,12 @@ impl Upstream for Issuer {
             }),
             "/t/acme/.well-known/jwks.json" => {
                 self.fetches.fetch_add(1, Ordering::SeqCst);
-                self.keys.jwks(&self.tenant.id).await?
+                let mut jwks = self.keys.jwks(&self.tenant.id).await?;
+                let hidden = self.hidden.lock().unwrap().clone();
+                if let (Some(kid), Some(keys)) = (hidden, jwks["keys"].as_array_mut()) {
+                    keys.retain(|k| k["kid"] != kid.as_str());
+                }
+                jwks
             }
             _ => {
                 return Ok(http::Response::builder()
@@ -204,6 +211,7 @@ async fn keys_are_fetched_again_for_a_new_kid_but_not_for_every_unknown_one(b: &
         keys: keys.clone(),
         tenant: t.clone(),
         fetches: AtomicUsize::new(0),
+        hidden: std::sync::Mutex::new(None),
     });
     let config = RemoteConfig {
         min_refresh: Duration::from_millis(200),
@@ -243,6 +251,22 @@ async fn keys_are_fetched_again_for_a_new_kid_but_not_for_every_unknown_one(b: &
     tokio::time::sleep(Duration::from_millis(250)).await;
     assert_eq!(code(verifier.verify(&bogus).await), "invalid_signature");
     assert_eq!(issuer.fetches.load(Ordering::SeqCst), 3);
+
+    // A key withdrawn from the JWKS takes its cached tokens with it.
+    assert!(verifier.cached(&before.token).is_some());
+    *issuer.hidden.lock().unwrap() = Some(before.kid.clone());
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert_eq!(code(verifier.verify(&bogus).await), "invalid_signature");
+    assert_eq!(issuer.fetches.load(Ordering::SeqCst), 4);
+    assert!(
+        verifier.cached(&before.token).is_none(),
+        "withdrawn with its key"
+    );
+    assert_eq!(
+        code(verifier.verify_offline(&before.token)),
+        "invalid_signature"
+    );
+    verifier.verify(&after.token).await.unwrap();
 
     // A discovery document naming another issuer is refused.
     let e = RemoteVerifier::from_issuer(

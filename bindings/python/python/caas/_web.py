@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from contextvars import ContextVar
@@ -363,6 +364,22 @@ def strip_prefix(path: str, prefix: str) -> str:
     """``path`` without the tenant's ``/t/{slug}`` (``/`` when nothing is left)."""
     rest = path[len(prefix) :]
     return rest if rest.startswith("/") else "/" + rest
+
+
+def strip_raw_prefix(raw: str, prefix: str) -> str | None:
+    """``raw`` (a percent-encoded ``raw_path``) without its first two
+    segments when they spell ``prefix`` once decoded; ``None`` when they do
+    not (the caller refuses: the app must not see a ``raw_path`` naming
+    another route than ``path``)."""
+    parts = raw.split("/", 3)
+    if (
+        len(parts) < 3
+        or parts[0] != ""
+        or urllib.parse.unquote(f"/{parts[1]}/{parts[2]}") != prefix
+    ):
+        return None
+    rest = parts[3] if len(parts) == 4 else ""
+    return "/" + rest
 
 
 def held_roles(roles: Iterable[str]) -> set[str]:

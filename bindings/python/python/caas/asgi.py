@@ -82,6 +82,7 @@ from caas._web import (
     bearer_token,
     current,
     strip_prefix,
+    strip_raw_prefix,
     tenant_required,
 )
 from caas.errors import CaasError
@@ -150,7 +151,14 @@ class CaasMiddleware:
             inner["path"] = strip_prefix(path, prefix)
             raw = scope.get("raw_path")
             if raw is not None:
-                inner["raw_path"] = strip_prefix(raw.decode("latin-1"), prefix).encode("latin-1")
+                stripped = strip_raw_prefix(raw.decode("latin-1"), prefix)
+                if stripped is None:
+                    problem = Problem.invalid_input(
+                        "the tenant prefix of the path is percent-encoded; send `/t/{slug}` as is"
+                    )
+                    await self._refuse(scope, receive, send, problem, instance)
+                    return
+                inner["raw_path"] = stripped.encode("latin-1")
             inner["root_path"] = scope.get("root_path", "") + prefix
         token = _CURRENT.set(ctx)
         try:

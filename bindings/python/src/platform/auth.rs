@@ -51,15 +51,38 @@ fn login_answer(outcome: LoginOutcome) -> Result<Json> {
     }
 }
 
-/// The claims' principal, refused unless the token belongs to `tenant`: a
-/// token of one tenant never acts in another.
-pub(crate) fn principal_in(tenant: &Tenant, claims: &Claims) -> Result<caas::core::Principal> {
-    if claims.inner.claims.tenant_id != tenant.inner.id {
+/// The claims' principal, refused unless the token belongs to `tenant` and
+/// was issued by its issuer: a token of one tenant never acts in another.
+pub(crate) fn principal_in(
+    platform: &Platform,
+    tenant: &Tenant,
+    claims: &Claims,
+) -> Result<caas::core::Principal> {
+    let c = &claims.inner.claims;
+    if c.tenant_id != tenant.inner.id || c.iss != platform.auth.parts().tokens.issuer(&tenant.inner)
+    {
         return Err(
             Error::invalid_token("the token belongs to another tenant").with_code("invalid_tenant")
         );
     }
-    Ok(claims.inner.claims.principal())
+    Ok(c.principal())
+}
+
+/// [`principal_in`] for calls that mint or manage credentials: the claims
+/// must come from `platform.tokens.verify`, which saw revocations — a
+/// logged-out token must not turn into an API key or a ticket.
+fn owner_in(
+    platform: &Platform,
+    tenant: &Tenant,
+    claims: &Claims,
+) -> Result<caas::core::Principal> {
+    if !claims.revocation_checked {
+        return Err(Error::invalid_token(
+            "credentials are minted only for claims from `platform.tokens.verify` (which checks revocation)",
+        )
+        .with_code("invalid_token"));
+    }
+    principal_in(platform, tenant, claims)
 }
 
 fn ip(text: Option<String>) -> Result<Option<std::net::IpAddr>> {
@@ -164,7 +187,7 @@ crate::platform::methods!(Auth {
     /// Logs the token's session out and revokes the token.
     [tenant, claims]
     fn logout / alogout(this, tenant: Tenant, claims: Claims) -> () {
-        principal_in(&tenant, &claims)?;
+        principal_in(&this, &tenant, &claims)?;
         let c = &claims.inner.claims;
         this.auth.logout(&tenant.inner, &c.jti, c.sid.as_deref()).await
     }
@@ -203,7 +226,7 @@ crate::platform::methods!(Auth {
         expires_in: Option<u64>,
     ) -> Json {
         let input = ApiKeyInput { name, scopes, expires_in };
-        let principal = principal_in(&tenant, &owner)?;
+        let principal = owner_in(&this, &tenant, &owner)?;
         let (key, secret) = this.auth.create_api_key(&tenant.inner, &principal, &input).await?;
         let mut answer = serde_json::to_value(&key).map_err(|e| Error::internal(e.to_string()))?;
         answer["key"] = serde_json::Value::String(secret.expose().clone());
@@ -221,7 +244,7 @@ crate::platform::methods!(Auth {
     [tenant, owner, key_id]
     fn delete_api_key / adelete_api_key(this, tenant: Tenant, owner: Claims, key_id: String) -> () {
         let id = parse_uuid(&key_id, "no such API key of yours")?;
-        let principal = principal_in(&tenant, &owner)?;
+        let principal = owner_in(&this, &tenant, &owner)?;
         let key = this.auth.owned_api_key(&tenant.inner, &principal, id).await?;
         this.auth.parts().api_keys.delete(&tenant.inner.id, key.id).await
     }
@@ -230,7 +253,7 @@ crate::platform::methods!(Auth {
     /// service.
     [tenant, claims]
     fn issue_ticket / aissue_ticket(this, tenant: Tenant, claims: Claims) -> String {
-        let principal = principal_in(&tenant, &claims)?;
+        let principal = owner_in(&this, &tenant, &claims)?;
         let ticket = this.auth.parts().tickets.issue(&tenant.inner.id, &principal).await?;
         Ok(ticket.expose().clone())
     }

@@ -2,7 +2,7 @@
 //! policies, roles, access entries — and the route checks of caas-authz
 //! (`RouteCheck`), which the FastAPI dependencies of `caas.asgi` call.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
 
 use caas::Platform;
@@ -36,6 +36,21 @@ fn intern(text: &str) -> &'static str {
     leaked
 }
 
+/// Scope lists, kept once each like their texts.
+type Lists = HashMap<Vec<&'static str>, &'static [&'static str]>;
+static LISTS: Mutex<Option<Lists>> = Mutex::new(None);
+
+fn intern_list(list: Vec<&'static str>) -> &'static [&'static str] {
+    let mut lists = LISTS.lock().unwrap_or_else(PoisonError::into_inner);
+    let lists = lists.get_or_insert_with(HashMap::new);
+    if let Some(known) = lists.get(&list) {
+        return known;
+    }
+    let leaked: &'static [&'static str] = Box::leak(list.clone().into_boxed_slice());
+    lists.insert(list, leaked);
+    leaked
+}
+
 /// What a route requires of its caller: `RouteCheck.scope("a", "b")`,
 /// `.role("admin")`, `.scope_or_role(s, r)`, `.resource(base_role,
 /// action)`, `.authenticated()`.
@@ -60,9 +75,8 @@ impl RouteCheck {
     #[pyo3(signature = (*scopes))]
     fn scope(scopes: Vec<String>) -> Self {
         let scopes: Vec<&'static str> = scopes.iter().map(|s| intern(s)).collect();
-        let scopes: &'static [&'static str] = Box::leak(scopes.into_boxed_slice());
         RouteCheck {
-            inner: caas::authz::RouteCheck::Scope(scopes),
+            inner: caas::authz::RouteCheck::Scope(intern_list(scopes)),
         }
     }
 
@@ -213,7 +227,7 @@ crate::platform::methods!(Authz {
         resource: Option<(String, String)>,
     ) -> () {
         let principal = claims
-            .map(|c| super::auth::principal_in(&tenant, &c))
+            .map(|c| super::auth::principal_in(&this, &tenant, &c))
             .transpose()?;
         let resource = resource.map(|(ty, id)| EntityRef::new(ty, id));
         let caller = Caller {

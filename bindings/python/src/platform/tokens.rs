@@ -61,7 +61,10 @@ crate::platform::methods!(Tokens {
             Ok(serde_json::Value::Object(map)) => map,
             _ => return Err(Error::internal("claims do not serialize to an object")),
         };
-        Ok(Claims { inner: Arc::new(Verified { claims, raw }) })
+        Ok(Claims {
+            inner: Arc::new(Verified { claims, raw }),
+            revocation_checked: true,
+        })
     }
 
     /// The tenant's public keys (JWKS).
