@@ -475,6 +475,19 @@ impl Auth {
             .await
     }
 
+    /// Tokens for a session opened another way than a password login (an
+    /// upstream identity provider's): a new refresh family and the pair,
+    /// as [`Auth::login`] answers them.
+    pub async fn session_tokens(
+        &self,
+        tenant: &Tenant,
+        user: &User,
+        session: &Session,
+    ) -> Result<TokenPair> {
+        let refresh = self.parts.refresh.issue(&tenant.id, session).await?;
+        self.pair(tenant, user, session, Some(refresh.token)).await
+    }
+
     async fn pair(
         &self,
         tenant: &Tenant,

@@ -108,6 +108,21 @@ pub trait DataSubjectSource: Send + Sync + Debug {
     /// Erases `subject`'s data by `method`.
     async fn erase(&self, subject: &SubjectRef, method: ErasureMethod) -> Result<ErasureOutcome>;
 
+    /// Erases only `subject`'s data of `category` by `method`, narrowed to
+    /// `part` when given (a subset the source names: caas-game's history
+    /// takes a rule set id). `None` when this source cannot erase the
+    /// category apart from the rest (the default).
+    async fn erase_category(
+        &self,
+        subject: &SubjectRef,
+        category: &str,
+        part: Option<&str>,
+        method: ErasureMethod,
+    ) -> Result<Option<ErasureOutcome>> {
+        let _ = (subject, category, part, method);
+        Ok(None)
+    }
+
     /// Restricts (`true`) or lifts the restriction of (`false`) processing
     /// of `subject`'s data: a restricted subject's data is stored, not used.
     async fn restrict(&self, subject: &SubjectRef, restricted: bool) -> Result<()>;
@@ -250,6 +265,29 @@ impl DataSubjectSource for RecordingDataSubjectSource {
             records: records as u64,
             retained: Vec::new(),
         })
+    }
+
+    /// Removes `category` alone; it has no parts (`None` for a `part`).
+    async fn erase_category(
+        &self,
+        subject: &SubjectRef,
+        category: &str,
+        part: Option<&str>,
+        method: ErasureMethod,
+    ) -> Result<Option<ErasureOutcome>> {
+        if part.is_some() || method != ErasureMethod::Delete {
+            return Ok(None);
+        }
+        let mut state = self.lock()?;
+        let removed = state
+            .data
+            .get_mut(subject)
+            .and_then(|d| d.remove(category))
+            .is_some();
+        Ok(Some(ErasureOutcome {
+            records: u64::from(removed),
+            retained: Vec::new(),
+        }))
     }
 
     async fn restrict(&self, subject: &SubjectRef, restricted: bool) -> Result<()> {

@@ -54,6 +54,15 @@ pub struct NewGame {
     /// 86400, one day: [`MAX_MOVE_TIMEOUT`]).
     #[serde(default)]
     pub move_timeout_secs: Option<u64>,
+    /// Games against the computer: whether the ended match goes into the
+    /// history (default yes). An application's choice (the original KSP
+    /// kept only subscribers' matches), never a request field.
+    #[serde(skip, default = "keep")]
+    pub keep_history: bool,
+}
+
+const fn keep() -> bool {
+    true
 }
 
 impl NewGame {
@@ -244,7 +253,7 @@ impl Games {
                 }
                 let game = self
                     .live
-                    .start_computer(tenant, subject, ruleset, new.target)
+                    .start_computer_with(tenant, subject, ruleset, new.target, new.keep_history)
                     .await?;
                 Ok(Started {
                     game: game.view(0),
@@ -252,6 +261,13 @@ impl Games {
                 })
             }
             Opponent::Player => {
+                if !new.keep_history {
+                    return Err(Error::invalid_input(
+                        "only a game against the computer can stay out of the history",
+                    )
+                    .with_field("keep_history")
+                    .with_code("not_for_player_games"));
+                }
                 let move_timeout = new.move_timeout()?;
                 let (game, code) = self
                     .live
@@ -278,7 +294,9 @@ impl Games {
     async fn record_if_ended(&self, tenant: &TenantId, view: &GameView) -> Result<()> {
         if matches!(view.state, MatchState::Finished | MatchState::Abandoned) {
             let game = self.live.raw(tenant, &view.id).await?;
-            self.history.record(tenant, &game).await?;
+            if game.keep_history {
+                self.history.record(tenant, &game).await?;
+            }
         }
         Ok(())
     }
@@ -365,6 +383,7 @@ mod tests {
                 target: None,
                 mode: None,
                 move_timeout_secs: Some(secs),
+                keep_history: true,
             };
             match new.move_timeout() {
                 Ok(t) => {

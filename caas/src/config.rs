@@ -17,6 +17,9 @@ pub struct AuthConfig {
     /// loopback or link-local addresses (default off: federation requests
     /// go through the same address policy as webhooks).
     pub federation_allow_private_issuers: bool,
+    /// How long a one-time ticket stays redeemable (default 60 s; clamped
+    /// to 1 s to 10 min).
+    pub ticket_ttl: std::time::Duration,
 }
 
 impl Default for AuthConfig {
@@ -24,6 +27,7 @@ impl Default for AuthConfig {
         AuthConfig {
             password_hash_memory_kib: 19 * 1024,
             federation_allow_private_issuers: false,
+            ticket_ttl: caas_auth::tickets::DEFAULT_TTL,
         }
     }
 }

@@ -86,7 +86,7 @@ pub(crate) fn auth(
         trusted: TrustedDevices::new(kv.clone()),
         clients: caas_auth::oauth::OAuthClients::new(db.clone(), clock.clone()),
         api_keys: ApiKeys::new(db, clock.clone()),
-        tickets: Tickets::new(kv, caas_auth::tickets::DEFAULT_TTL),
+        tickets: Tickets::new(kv, config.ticket_ttl),
         clock: clock.clone(),
     }))
 }

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import subprocess
 import time
 import uuid
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -57,6 +59,7 @@ def open_platform(backend: str) -> caas.Platform:
         db,
         database_schema=schema,
         redis_url=redis,
+        redis_prefix=schema,
         master_key=secrets.token_hex(32),
     )
 
@@ -140,3 +143,47 @@ def acme() -> Tenant:
 @pytest.fixture(scope="session")
 def globex() -> Tenant:
     return make_tenant("globex")
+
+
+# --- a running caas-server (CAAS_SERVER_BIN) ---------------------------------
+
+ADMIN_KEY = "an-admin-key-of-at-least-32-characters-for-tests"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    binary = os.environ.get("CAAS_SERVER_BIN")
+    if not binary:
+        if os.environ.get("CAAS_TEST_REQUIRE_BACKENDS") == "1":
+            pytest.fail("CAAS_SERVER_BIN is required")
+        pytest.skip("CAAS_SERVER_BIN is not set")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "CAAS_LISTEN": f"127.0.0.1:{port}",
+        "CAAS_PUBLIC_URL": base,
+        "CAAS_DATABASE_URL": "sqlite::memory:",
+        "CAAS_ADMIN_KEY": ADMIN_KEY,
+        "CAAS_LOG": "warn",
+    }
+    proc = subprocess.Popen([binary, "serve"], env=env)
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("caas-server did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -218,25 +218,23 @@ async def test_a_host_outside_the_base_domain_names_no_tenant(acme: Tenant, glob
     assert_problem(with_token, 400, "tenant_required", "/x", "Invalid input")
 
 
-async def test_tenant_from_the_path_is_stripped_for_the_app(acme: Tenant, globex: Tenant) -> None:
+async def test_tenant_from_the_path_mounts_the_app_there(acme: Tenant, globex: Tenant) -> None:
     async with client(multi(acme, globex)) as c:
         r = await c.get("/t/acme/v1/games?limit=5", headers=bearer(acme.token()))
         bare = await c.get("/t/acme")
     assert r.status_code == 200
     assert r.json() == {
-        "path": "/v1/games",
-        "raw_path": "/v1/games",
+        "path": "/t/acme/v1/games",
+        "raw_path": "/t/acme/v1/games",
         "root_path": "/t/acme",
         "tenant": "acme",
         "sub": "user-1",
         "scopes": ["games:read"],
     }
-    assert bare.json()["path"] == "/" and bare.json()["root_path"] == "/t/acme"
+    assert bare.json()["path"] == "/t/acme" and bare.json()["root_path"] == "/t/acme"
 
 
-async def test_an_encoded_tenant_prefix_is_stripped_from_raw_path_too(
-    acme: Tenant, globex: Tenant
-) -> None:
+async def test_an_encoded_tenant_prefix_must_spell_the_tenant(acme: Tenant, globex: Tenant) -> None:
     # httpx normalizes `%6D` to `m`, so the scope is written by hand, as a
     # server passes a request line `GET /t/ac%6De/admin`.
     sent: list[MutableMapping[str, Any]] = []
@@ -265,8 +263,12 @@ async def test_an_encoded_tenant_prefix_is_stripped_from_raw_path_too(
     await multi(acme, globex)(scope, receive, send)
     assert sent[0]["status"] == 200
     seen = json.loads(sent[1]["body"])
-    # The app sees the same route in both forms (it once saw `/De/admin`).
-    assert (seen["path"], seen["raw_path"], seen["root_path"]) == ("/admin", "/admin", "/t/acme")
+    # Both forms name the same route under the same mount.
+    assert (seen["path"], seen["raw_path"], seen["root_path"]) == (
+        "/t/acme/admin",
+        "/t/ac%6De/admin",
+        "/t/acme",
+    )
     # A raw prefix that does not spell the tenant is refused.
     sent.clear()
     await multi(acme, globex)({**scope, "raw_path": b"/t%2Facme/admin"}, receive, send)
@@ -274,7 +276,7 @@ async def test_an_encoded_tenant_prefix_is_stripped_from_raw_path_too(
     async with client(multi(acme, globex)) as c:
         later = await c.get("/t/acme/a%2Fb", headers=bearer(acme.token()))
     assert later.status_code == 200
-    assert later.json()["raw_path"] == "/a%2Fb" and later.json()["path"] == "/a/b"
+    assert later.json()["raw_path"] == "/t/acme/a%2Fb" and later.json()["path"] == "/t/acme/a/b"
 
 
 async def test_unknown_tenant_is_404(acme: Tenant, globex: Tenant) -> None:

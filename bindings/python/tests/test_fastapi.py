@@ -13,14 +13,15 @@ from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 import caas
 from caas.asgi import CaasMiddleware
 from caas.checks import RouteCheck, decide_claims
 from caas.errors import Forbidden
 from caas.fastapi import install, require
-from caas.starlette import CaasAuthBackend
+from caas.starlette import CaasAuthBackend, instance
+from caas.starlette import install as starlette_install
 from caas.tokens import Claims
 from conftest import Tenant
 from test_asgi import assert_problem, bearer
@@ -335,3 +336,42 @@ async def test_resource_check_with_the_real_engine() -> None:
     assert allowed.json() == {"game": "g1", "by": "alice"}
     assert_problem(denied, 403, "resource_access_denied", "/games/g2", "Forbidden")
     assert_problem(no_base, 403, "base_role_missing", "/games/g1", "Forbidden")
+
+
+async def test_starlette_mounts_route_under_a_tenant_prefix(acme: Tenant) -> None:
+    async def ksp(request: Request) -> Response:
+        return JSONResponse(
+            {
+                "url": str(request.url),
+                "for": str(request.url_for("ksp")),
+                "instance": instance(request),
+            }
+        )
+
+    async def gone(request: Request) -> Response:
+        raise caas.NotFound("no such game", code="game_not_found")
+
+    history = Starlette(routes=[Route("/ksp", ksp, name="ksp"), Route("/gone", gone)])
+    starlette_install(history)
+    app = CaasMiddleware(
+        Starlette(routes=[Mount("/history", app=history)]),
+        verifiers={acme.slug: acme.verifier},
+        tenant=("path",),
+    )
+    async with client(app) as c:
+        r = await c.get("/t/acme/history/ksp", headers=bearer(acme.token()))
+        plain = await c.get("/history/ksp")
+        missing = await c.get("/t/acme/ksp", headers=bearer(acme.token()))
+        gone_r = await c.get("/t/acme/history/gone", headers=bearer(acme.token()))
+    assert r.status_code == 200, r.text
+    assert r.json() == {
+        "url": "http://testserver/t/acme/history/ksp",
+        "for": "http://testserver/t/acme/history/ksp",
+        "instance": "/t/acme/history/ksp",
+    }
+    assert plain.status_code == 200 and plain.json()["instance"] == "/history/ksp"
+    assert missing.status_code == 404
+    assert gone_r.status_code == 404
+    assert gone_r.headers["content-type"] == "application/problem+json"
+    assert gone_r.json()["code"] == "game_not_found"
+    assert gone_r.json()["instance"] == "/t/acme/history/gone"

@@ -4,6 +4,7 @@ refusals, on SQLite and (in CI) PostgreSQL + Redis, sync and async."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pyotp
@@ -11,6 +12,8 @@ import pytest
 
 import caas
 from conftest import PASSWORD
+
+ALLOW = {"extensions": {"auth": {"allow_registration": True}}}
 
 
 def login(platform: caas.Platform, tenant: caas.Tenant) -> dict[str, Any]:
@@ -101,6 +104,24 @@ def test_tickets_are_single_use(
     assert platform.tokens.verify(tenant, redeemed["access_token"]).sub == ann["id"]
     with pytest.raises(caas.Unauthenticated):
         platform.auth.redeem_ticket(tenant, ticket)
+
+
+def test_a_ticket_expires_after_its_ttl(tmp_path: Any) -> None:
+    with pytest.raises(caas.InvalidInput) as refused:
+        caas.Platform.open("sqlite::memory:", ticket_ttl=0.5)
+    assert refused.value.field == "ticket_ttl"
+    with pytest.raises(caas.InvalidInput):
+        caas.Platform.open("sqlite::memory:", ticket_ttl=601)
+    with caas.Platform.open("sqlite::memory:", ticket_ttl=1) as platform:
+        tenant = platform.tenants.create("ttl", "TTL", settings=ALLOW)
+        platform.auth.register(tenant, PASSWORD, email="ann@acme.example")
+        claims = platform.tokens.verify(tenant, login(platform, tenant)["access_token"])
+        fresh = platform.auth.issue_ticket(tenant, claims)
+        stale = platform.auth.issue_ticket(tenant, claims)
+        assert platform.auth.redeem_ticket(tenant, fresh)["access_token"]
+        time.sleep(1.3)
+        with pytest.raises(caas.Unauthenticated):
+            platform.auth.redeem_ticket(tenant, stale)
 
 
 def test_another_tenants_data_is_not_found(

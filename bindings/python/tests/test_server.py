@@ -7,58 +7,13 @@ it the test is skipped, unless `CAAS_TEST_REQUIRE_BACKENDS=1`.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
 import caas
+from conftest import ADMIN_KEY
 
-ADMIN_KEY = "an-admin-key-of-at-least-32-characters-for-tests"
 PASSWORD = "correct horse battery staple"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    binary = os.environ.get("CAAS_SERVER_BIN")
-    if not binary:
-        if os.environ.get("CAAS_TEST_REQUIRE_BACKENDS") == "1":
-            pytest.fail("CAAS_SERVER_BIN is required")
-        pytest.skip("CAAS_SERVER_BIN is not set")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "CAAS_LISTEN": f"127.0.0.1:{port}",
-        "CAAS_PUBLIC_URL": base,
-        "CAAS_DATABASE_URL": "sqlite::memory:",
-        "CAAS_ADMIN_KEY": ADMIN_KEY,
-        "CAAS_LOG": "warn",
-    }
-    proc = subprocess.Popen([binary, "serve"], env=env)
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("caas-server did not start")
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_a_server_token_verifies_through_discovery(server: str) -> None:

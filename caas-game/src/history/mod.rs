@@ -495,6 +495,38 @@ impl DataSubjectSource for GameHistorySource {
         })
     }
 
+    async fn erase_category(
+        &self,
+        subject: &SubjectRef,
+        category: &str,
+        part: Option<&str>,
+        method: ErasureMethod,
+    ) -> Result<Option<ErasureOutcome>> {
+        if category != "game_history" {
+            return Ok(None);
+        }
+        let records = match (method, part) {
+            (ErasureMethod::Delete, ruleset) => {
+                self.0
+                    .delete(&subject.tenant, &subject.subject, ruleset)
+                    .await?
+            }
+            (ErasureMethod::Anonymize, None) => {
+                self.0.anonymize(&subject.tenant, &subject.subject).await?
+            }
+            (ErasureMethod::Anonymize, Some(_)) => {
+                return Err(Error::invalid_input(
+                    "the history is anonymized whole: erase one rule set's matches by `delete`",
+                )
+                .with_field("part"));
+            }
+        };
+        Ok(Some(ErasureOutcome {
+            records,
+            retained: Vec::new(),
+        }))
+    }
+
     async fn restrict(&self, subject: &SubjectRef, restricted: bool) -> Result<()> {
         self.0
             .restrict(&subject.tenant, &subject.subject, restricted)

@@ -82,6 +82,14 @@ pub struct Game {
     pub created_at: Timestamp,
     /// When it last changed.
     pub updated_at: Timestamp,
+    /// Whether the ended match goes into the history (games stored before
+    /// this field existed: yes).
+    #[serde(default = "yes")]
+    pub keep_history: bool,
+}
+
+const fn yes() -> bool {
+    true
 }
 
 /// A game as one of its players may see it: the opponent's pending move is

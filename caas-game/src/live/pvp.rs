@@ -323,6 +323,7 @@ impl LiveGames {
             version: 0,
             created_at: now,
             updated_at: now,
+            keep_history: true,
         };
         self.insert(tenant, &game).await?;
         Ok((game, code))

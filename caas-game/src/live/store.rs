@@ -82,6 +82,20 @@ impl LiveGames {
         ruleset: RuleSet,
         target: Option<u32>,
     ) -> Result<Game> {
+        self.start_computer_with(tenant, subject, ruleset, target, true)
+            .await
+    }
+
+    /// Starts a game of `subject` against the computer that, when
+    /// `keep_history` is false, never enters the history.
+    pub async fn start_computer_with(
+        &self,
+        tenant: &TenantId,
+        subject: &str,
+        ruleset: RuleSet,
+        target: Option<u32>,
+        keep_history: bool,
+    ) -> Result<Game> {
         let play = Match::new(&ruleset, target)?;
         let now = self.clock.now();
         let game = Game {
@@ -102,6 +116,7 @@ impl LiveGames {
             version: 0,
             created_at: now,
             updated_at: now,
+            keep_history,
         };
         self.insert(tenant, &game).await?;
         Ok(game)

@@ -95,6 +95,7 @@ async fn rulesets_games_history_and_events(b: &Backend) {
         target: None,
         mode: None,
         move_timeout_secs: None,
+        keep_history: true,
     };
     let err = games.start(&other, "ana", new("rpsls")).await.unwrap_err();
     assert_eq!(err.code(), "unknown_ruleset");
@@ -145,7 +146,47 @@ async fn rulesets_games_history_and_events(b: &Backend) {
     // A player game comes with an invite code.
     let mut pvp = new("ksp");
     pvp.opponent = Opponent::Player;
-    let started = games.start(&t, "ana", pvp).await.unwrap();
+    let started = games.start(&t, "ana", pvp.clone()).await.unwrap();
     assert_eq!(started.invite_code.as_deref().map(str::len), Some(10));
     assert_eq!(started.game.state, MatchState::Waiting);
+
+    // A computer game kept out of the history ends without a trace there;
+    // a player game cannot be (the other player's history is theirs).
+    let mut unrecorded = new("ksp");
+    unrecorded.keep_history = false;
+    unrecorded.target = Some(1);
+    let id = games.start(&t, "ana", unrecorded).await.unwrap().game.id;
+    let rock = MoveInput::Weapon {
+        weapon: "rock".into(),
+    };
+    loop {
+        let (view, _) = games.submit(&t, &id, "ana", &rock).await.unwrap();
+        if view.state == MatchState::Finished {
+            break;
+        }
+    }
+    let ksp = |games: Games| async move {
+        games
+            .history()
+            .list(&t, "ana", Some("ksp"), 1, 10)
+            .await
+            .unwrap()
+            .total
+    };
+    assert_eq!(ksp(games.clone()).await, 0);
+    let mut kept = new("ksp");
+    kept.target = Some(1);
+    let id = games.start(&t, "ana", kept).await.unwrap().game.id;
+    loop {
+        let (view, _) = games.submit(&t, &id, "ana", &rock).await.unwrap();
+        if view.state == MatchState::Finished {
+            break;
+        }
+    }
+    assert_eq!(ksp(games.clone()).await, 1);
+    pvp.keep_history = false;
+    assert_eq!(
+        games.start(&t, "ana", pvp).await.unwrap_err().code(),
+        "not_for_player_games"
+    );
 }

@@ -23,6 +23,7 @@
 mod fulfil;
 mod lifecycle;
 mod model;
+mod partial;
 
 pub(crate) use self::lifecycle::of_subject;
 pub use self::model::{

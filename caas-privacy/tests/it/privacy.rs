@@ -29,6 +29,7 @@ caas_core::backend_tests! {
         requests_move_through_their_states_with_due_dates,
         export_and_erasure_reach_every_source,
         legal_holds_block_only_what_they_cover,
+        one_category_is_erased_alone_and_audited,
         retention_erases_what_is_past_age_and_nothing_held,
         breaches_have_a_72_hour_deadline,
         records_of_processing_list_every_source,
@@ -595,6 +596,133 @@ async fn export_and_erasure_reach_every_source(b: &Backend) {
             .unwrap()
             .ok()
     );
+}
+
+async fn one_category_is_erased_alone_and_audited(b: &Backend) {
+    let f = fixture(b, "partial").await;
+    let p = &f.privacy;
+    let both = vec![category("account"), category("game_history")];
+    let source = Arc::new(RecordingDataSubjectSource::new("test.both", both));
+    p.register(source.clone()).unwrap();
+    let ana = SubjectRef::new(f.t, "ana");
+    source
+        .insert(
+            &ana,
+            "account",
+            serde_json::json!({"email": "a@example.com"}),
+        )
+        .unwrap();
+    source
+        .insert(&ana, "game_history", serde_json::json!([1, 2]))
+        .unwrap();
+    let first = caas_core::AuditEvent::new(b.clock.as_ref(), "test.first").tenant(f.t);
+    caas_core::AuditSink::record(&f.log, first).await.unwrap();
+    let before = f.log.checkpoint(&f.t).await.unwrap();
+
+    let report = p
+        .requests()
+        .erase_category(&ana, "game_history", None, ErasureMethod::Delete, "ana")
+        .await
+        .unwrap();
+    assert!(
+        !report.keys_shredded,
+        "the rest is still sealed under the key"
+    );
+    let erased = report
+        .sources
+        .iter()
+        .find(|s| s.source == "test.both")
+        .unwrap();
+    assert_eq!(erased.records, 1);
+    let left = source.export(&ana).await.unwrap().categories;
+    assert_eq!(left.keys().collect::<Vec<_>>(), ["account"]);
+    // Audited, and the log still verifies.
+    let size = f.log.checkpoint(&f.t).await.unwrap().checkpoint.size;
+    let last = f.log.entries(&f.t, size - 1, 1).await.unwrap();
+    assert_eq!(last[0].action, "privacy.category_erased");
+    assert_eq!(last[0].target.as_deref(), Some("ana"));
+    assert!(size > before.checkpoint.size);
+    assert!(f.log.verify(&f.t, None).await.unwrap().ok());
+    // The log after the erasure extends the log before it, provably.
+    let after = f.log.checkpoint(&f.t).await.unwrap();
+    let proof = f
+        .log
+        .consistency_proof(&f.t, before.checkpoint.size, size)
+        .await
+        .unwrap();
+    let key = f.log.verifier_key(&f.t).await.unwrap();
+    proof.verify(&before, &after, Some(&key)).unwrap();
+    proof.verify(&before, &after, None).unwrap();
+    assert!(
+        proof.verify(&after, &before, None).is_err(),
+        "sizes swapped"
+    );
+    let mut forged = proof.clone();
+    forged.hashes[0] = "00".repeat(32);
+    assert!(forged.verify(&before, &after, None).is_err());
+    let mut retold = after.clone();
+    retold.note = retold
+        .note
+        .replacen(&size.to_string(), &(size + 1).to_string(), 1);
+    assert!(
+        proof.verify(&before, &retold, None).is_err(),
+        "a note changed after signing"
+    );
+
+    // Refusals change nothing.
+    let refused = |category: &'static str, part: Option<&'static str>| {
+        let ana = ana.clone();
+        async move {
+            p.requests()
+                .erase_category(&ana, category, part, ErasureMethod::Delete, "ana")
+                .await
+                .unwrap_err()
+        }
+    };
+    assert_eq!(
+        refused("nothing_here", None).await.code(),
+        "unknown_category"
+    );
+    assert_eq!(refused("", None).await.field(), Some("category"));
+    // The audit log cannot erase its category apart from the rest.
+    assert_eq!(
+        refused("security_events", None).await.code(),
+        "category_not_separable"
+    );
+    // This source has no parts.
+    assert_eq!(
+        refused("account", Some("x")).await.code(),
+        "category_not_separable"
+    );
+    assert_eq!(source.export(&ana).await.unwrap().categories.len(), 1);
+
+    // A hold on the category keeps it.
+    let hold = p
+        .holds()
+        .place(
+            &f.t,
+            NewHold {
+                scope: HoldScope::Category {
+                    category: "account".into(),
+                },
+                reason: "dispute".into(),
+                case_reference: "CASE-9".into(),
+                starts_at: None,
+                ends_at: None,
+            },
+            "admin",
+        )
+        .await
+        .unwrap();
+    let report = p
+        .requests()
+        .erase_category(&ana, "account", None, ErasureMethod::Delete, "ana")
+        .await
+        .unwrap();
+    assert_eq!(report.limited_by, vec![hold.id]);
+    assert_eq!(report.sources[0].records, 0);
+    assert!(report.sources[0].retained[0].reason.contains("CASE-9"));
+    assert_eq!(source.export(&ana).await.unwrap().categories.len(), 1);
 }
 
 async fn legal_holds_block_only_what_they_cover(b: &Backend) {

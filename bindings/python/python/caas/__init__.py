@@ -23,6 +23,7 @@ from caas._caas import (
     Tokens,
     TokenVerifier,
     __version__,
+    verify_audit_consistency,
 )
 from caas.errors import (
     CaasError,
@@ -83,4 +84,5 @@ __all__ = [
     "Unauthenticated",
     "Unavailable",
     "__version__",
+    "verify_audit_consistency",
 ]

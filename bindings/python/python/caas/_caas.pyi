@@ -33,6 +33,7 @@ __all__ = [
     "ruleset",
     "safety_number",
     "sender_identity_key",
+    "verify_audit_consistency",
 ]
 
 # --- tokens -------------------------------------------------------------------
@@ -157,6 +158,9 @@ class Platform:
         public_url: str | None = None,
         production: bool = False,
         migrate: bool = True,
+        redis_prefix: str | None = None,
+        ticket_ttl: float | None = None,
+        federation_allow_private_issuers: bool = False,
     ) -> Platform: ...
     @staticmethod
     def aopen(
@@ -170,6 +174,9 @@ class Platform:
         public_url: str | None = None,
         production: bool = False,
         migrate: bool = True,
+        redis_prefix: str | None = None,
+        ticket_ttl: float | None = None,
+        federation_allow_private_issuers: bool = False,
     ) -> Awaitable[Platform]: ...
     @property
     def tenants(self) -> Tenants: ...
@@ -326,6 +333,54 @@ class Auth:
     def aissue_ticket(self, tenant: Tenant, claims: Claims) -> Awaitable[str]: ...
     def redeem_ticket(self, tenant: Tenant, ticket: str) -> dict[str, Any]: ...
     def aredeem_ticket(self, tenant: Tenant, ticket: str) -> Awaitable[dict[str, Any]]: ...
+    def create_identity_provider(
+        self, tenant: Tenant, provider: dict[str, Any]
+    ) -> dict[str, Any]: ...
+    def acreate_identity_provider(
+        self, tenant: Tenant, provider: dict[str, Any]
+    ) -> Awaitable[dict[str, Any]]: ...
+    def identity_providers(self, tenant: Tenant) -> list[dict[str, Any]]: ...
+    def aidentity_providers(self, tenant: Tenant) -> Awaitable[list[dict[str, Any]]]: ...
+    def federation_start(
+        self,
+        tenant: Tenant,
+        provider_id: str,
+        *,
+        redirect_uri: str,
+        binding: str,
+        request: str = ...,
+    ) -> str: ...
+    def afederation_start(
+        self,
+        tenant: Tenant,
+        provider_id: str,
+        *,
+        redirect_uri: str,
+        binding: str,
+        request: str = ...,
+    ) -> Awaitable[str]: ...
+    def federation_callback(
+        self,
+        tenant: Tenant,
+        provider_id: str,
+        *,
+        state: str | None = ...,
+        code: str | None = ...,
+        error: str | None = ...,
+        binding: str | None = ...,
+        user_agent: str | None = ...,
+    ) -> dict[str, Any]: ...
+    def afederation_callback(
+        self,
+        tenant: Tenant,
+        provider_id: str,
+        *,
+        state: str | None = ...,
+        code: str | None = ...,
+        error: str | None = ...,
+        binding: str | None = ...,
+        user_agent: str | None = ...,
+    ) -> Awaitable[dict[str, Any]]: ...
     def sessions(self, tenant: Tenant, user_id: str) -> list[dict[str, Any]]: ...
     def asessions(self, tenant: Tenant, user_id: str) -> Awaitable[list[dict[str, Any]]]: ...
     def end_session(self, tenant: Tenant, session_id: str) -> bool: ...
@@ -500,6 +555,7 @@ class Games:
         *,
         opponent: str = ...,
         target: int | None = ...,
+        keep_history: bool = ...,
     ) -> dict[str, Any]: ...
     def astart(
         self,
@@ -509,6 +565,7 @@ class Games:
         *,
         opponent: str = ...,
         target: int | None = ...,
+        keep_history: bool = ...,
     ) -> Awaitable[dict[str, Any]]: ...
     def join(self, tenant: Tenant, game_id: str, player: str, code: str) -> dict[str, Any]: ...
     def ajoin(
@@ -589,6 +646,18 @@ class Privacy:
     def aapprove_request(
         self, tenant: Tenant, request_id: str, *, by: str
     ) -> Awaitable[dict[str, Any]]: ...
+    def verify_request(
+        self, tenant: Tenant, request_id: str, *, by: str, note: str | None = ...
+    ) -> dict[str, Any]: ...
+    def averify_request(
+        self, tenant: Tenant, request_id: str, *, by: str, note: str | None = ...
+    ) -> Awaitable[dict[str, Any]]: ...
+    def requests(self, tenant: Tenant, *, subject: str | None = ...) -> list[dict[str, Any]]: ...
+    def arequests(
+        self, tenant: Tenant, *, subject: str | None = ...
+    ) -> Awaitable[list[dict[str, Any]]]: ...
+    def request(self, tenant: Tenant, request_id: str) -> dict[str, Any]: ...
+    def arequest(self, tenant: Tenant, request_id: str) -> Awaitable[dict[str, Any]]: ...
     def export_subject(self, tenant: Tenant, subject: str) -> dict[str, Any]: ...
     def aexport_subject(self, tenant: Tenant, subject: str) -> Awaitable[dict[str, Any]]: ...
     def erase_subject(
@@ -596,6 +665,26 @@ class Privacy:
     ) -> dict[str, Any]: ...
     def aerase_subject(
         self, tenant: Tenant, subject: str, *, method: str = ...
+    ) -> Awaitable[dict[str, Any]]: ...
+    def erase_category(
+        self,
+        tenant: Tenant,
+        subject: str,
+        category: str,
+        *,
+        part: str | None = ...,
+        method: str = ...,
+        by: str,
+    ) -> dict[str, Any]: ...
+    def aerase_category(
+        self,
+        tenant: Tenant,
+        subject: str,
+        category: str,
+        *,
+        part: str | None = ...,
+        method: str = ...,
+        by: str,
     ) -> Awaitable[dict[str, Any]]: ...
     def place_hold(self, tenant: Tenant, hold: dict[str, Any], *, by: str) -> dict[str, Any]: ...
     def aplace_hold(
@@ -639,10 +728,24 @@ class Privacy:
     ) -> Awaitable[dict[str, Any]]: ...
     def audit_checkpoint(self, tenant: Tenant) -> dict[str, Any]: ...
     def aaudit_checkpoint(self, tenant: Tenant) -> Awaitable[dict[str, Any]]: ...
+    def audit_consistency_proof(
+        self, tenant: Tenant, from_size: int, to_size: int
+    ) -> dict[str, Any]: ...
+    def aaudit_consistency_proof(
+        self, tenant: Tenant, from_size: int, to_size: int
+    ) -> Awaitable[dict[str, Any]]: ...
     def audit_inclusion_proof(self, tenant: Tenant, index: int, size: int) -> dict[str, Any]: ...
     def aaudit_inclusion_proof(
         self, tenant: Tenant, index: int, size: int
     ) -> Awaitable[dict[str, Any]]: ...
+
+def verify_audit_consistency(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    proof: dict[str, Any],
+    *,
+    trusted_key: str | None = None,
+) -> bool: ...
 
 # --- e2e ----------------------------------------------------------------------
 

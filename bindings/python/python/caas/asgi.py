@@ -38,11 +38,12 @@ The rules, as the CAAS server applies them:
   ``tenant=None`` (and a token on it is 400 ``tenant_required``: there is
   no verifier to check it with). The keys of ``verifiers`` are what
   requests send: map both the slug and the id if both are used.
-* A path prefix is stripped for the app: ``/t/acme/v1/games`` reaches it as
-  ``path="/v1/games"`` with ``root_path`` extended by ``/t/acme`` (WSGI's
-  ``SCRIPT_NAME``/``PATH_INFO`` split; Starlette routes on it and
-  ``url_for`` keeps the prefix, while Starlette's ``request.url``, built
-  from ``path`` alone, shows ``/v1/games``).
+* A path prefix mounts the app there: ``/t/acme/v1/games`` reaches it with
+  ``root_path`` extended by ``/t/acme`` and ``path`` kept whole, as the
+  ASGI spec reads since 2023 (uvicorn, Hypercorn, Starlette): Starlette
+  routes on ``/v1/games`` — inside a ``Mount`` too — and ``url_for`` and
+  ``request.url`` keep the prefix. (WSGI apps get PEP 3333's split:
+  ``SCRIPT_NAME=/t/acme``, ``PATH_INFO=/v1/games``.)
 * ``Authorization: Bearer <token>`` (any case of ``Bearer``). Without one
   the request goes on unauthenticated (``claims is None``), unless
   ``require_auth=True``: then 401 ``missing_token``. A token that fails
@@ -81,7 +82,6 @@ from caas._web import (
     Verifiers,
     bearer_token,
     current,
-    strip_prefix,
     strip_raw_prefix,
     tenant_required,
 )
@@ -139,26 +139,24 @@ class CaasMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "/")
-        instance = scope.get("root_path", "") + path
         try:
             ctx, prefix = await self._authenticate(scope, path)
         except Refusal as refusal:
-            await self._refuse(scope, receive, send, refusal.problem, instance)
+            await self._refuse(scope, receive, send, refusal.problem, path)
             return
         inner = dict(scope)
         inner["caas"] = ctx
         if prefix:
-            inner["path"] = strip_prefix(path, prefix)
             raw = scope.get("raw_path")
-            if raw is not None:
-                stripped = strip_raw_prefix(raw.decode("latin-1"), prefix)
-                if stripped is None:
-                    problem = Problem.invalid_input(
-                        "the tenant prefix of the path is percent-encoded; send `/t/{slug}` as is"
-                    )
-                    await self._refuse(scope, receive, send, problem, instance)
-                    return
-                inner["raw_path"] = stripped.encode("latin-1")
+            if raw is not None and strip_raw_prefix(raw.decode("latin-1"), prefix) is None:
+                problem = Problem.invalid_input(
+                    "the tenant prefix of the path is percent-encoded; send `/t/{slug}` as is"
+                )
+                await self._refuse(scope, receive, send, problem, path)
+                return
+            # The app is mounted at the prefix: `root_path` names it and
+            # `path` keeps it, as the ASGI spec reads since 2023 (uvicorn,
+            # Starlette's routing and `Mount`).
             inner["root_path"] = scope.get("root_path", "") + prefix
         token = _CURRENT.set(ctx)
         try:

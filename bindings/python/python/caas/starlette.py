@@ -39,6 +39,7 @@ from starlette.types import ASGIApp
 
 from caas._caas import Claims
 from caas._web import CaasContext, Problem, held_roles
+from caas.errors import CaasError
 
 __all__ = ["CaasAuthBackend", "CaasUser", "Refused", "install", "problem_response"]
 
@@ -56,27 +57,35 @@ class Refused(HTTPException):
 
 
 def instance(conn: HTTPConnection) -> str:
-    """The path as the caller sent it (before a ``/t/{slug}`` was stripped)."""
-    return str(conn.scope.get("root_path", "")) + str(conn.scope["path"])
+    """The path as the caller sent it (``path`` keeps the mount's
+    ``root_path``, a ``/t/{slug}`` prefix included)."""
+    return str(conn.scope["path"])
 
 
 async def problem_response(request: Request, exc: Exception) -> Response:
-    """The problem+json response of a :class:`Refused`."""
-    if not isinstance(exc, Refused):
+    """The problem+json response of a :class:`Refused` or of any
+    :class:`caas.CaasError` a handler let through (``caas.NotFound`` is
+    404 ``not_found`` with its code and field, as the server answers)."""
+    if isinstance(exc, Refused):
+        problem = exc.problem
+    elif isinstance(exc, CaasError):
+        problem = Problem.from_error(exc)
+    else:
         raise exc
-    body, headers = exc.problem.render(instance(request))
-    response = Response(body, status_code=exc.problem.status)
+    body, headers = problem.render(instance(request))
+    response = Response(body, status_code=problem.status)
     response.headers.update(dict(headers))
     return response
 
 
 def install(app: ASGIApp) -> None:
-    """Registers :func:`problem_response` for :class:`Refused` on a
-    Starlette or FastAPI app."""
+    """Registers :func:`problem_response` for :class:`Refused` and
+    :class:`caas.CaasError` on a Starlette or FastAPI app."""
     add = getattr(app, "add_exception_handler", None)
     if add is None:
         raise TypeError("install() takes a Starlette or FastAPI app")
     add(Refused, problem_response)
+    add(CaasError, problem_response)
 
 
 def context(conn: HTTPConnection) -> CaasContext:

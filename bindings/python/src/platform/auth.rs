@@ -3,6 +3,7 @@
 
 use caas::Platform;
 use caas::auth::api_keys::ApiKeyInput;
+use caas::auth::federation::ProviderSettings;
 use caas::auth::sessions::EndReason;
 use caas::auth::users::NewUser;
 use caas::auth::{Login, LoginOutcome};
@@ -12,7 +13,7 @@ use serde::Serialize;
 use uuid_text::parse_uuid;
 
 use super::Tenant;
-use crate::convert::Json;
+use crate::convert::{Data, Json};
 use crate::tokens::Claims;
 
 /// `value` as JSON data (every CAAS answer type serializes).
@@ -262,6 +263,73 @@ crate::platform::methods!(Auth {
     [tenant, ticket]
     fn redeem_ticket / aredeem_ticket(this, tenant: Tenant, ticket: String) -> Json {
         json(&this.auth.redeem_ticket(&tenant.inner, &ticket).await?)
+    }
+
+    /// Registers an upstream identity provider for the tenant (a dict as
+    /// the API's `POST /v1/identity-providers` takes; the client secret is
+    /// write-only): the provider.
+    [tenant, provider]
+    fn create_identity_provider / acreate_identity_provider(this, tenant: Tenant, provider: Data<ProviderSettings>) -> Json {
+        this.federation.check(&provider.0)?;
+        json(&this.federation.providers().create(&tenant.inner.id, &provider.0).await?)
+    }
+
+    /// The tenant's upstream identity providers (never their secrets).
+    [tenant]
+    fn identity_providers / aidentity_providers(this, tenant: Tenant) -> Json {
+        json(&this.federation.providers().list(&tenant.inner.id).await?)
+    }
+
+    /// Starts a login at upstream provider `provider_id`: the URL to send
+    /// the browser to (authorization code with PKCE, and a nonce for
+    /// OpenID Connect). `redirect_uri` is where the provider sends the
+    /// browser back (registered there); `binding` a random value the app
+    /// also sets as a cookie and gives to `federation_callback`, so that a
+    /// callback cannot be replayed in another browser; `request` comes back
+    /// from the callback (e.g. where to go next; at most 2,048 characters).
+    [tenant, provider_id, *, redirect_uri, binding, request = String::new()]
+    fn federation_start / afederation_start(this, tenant: Tenant, provider_id: String, redirect_uri: String, binding: String, request: String) -> String {
+        if binding.len() < 16 || binding.len() > 256 {
+            return Err(Error::invalid_input("`binding` must be 16 to 256 characters of randomness").with_field("binding"));
+        }
+        if request.len() > 2048 {
+            return Err(Error::invalid_input("`request` must be at most 2,048 characters").with_field("request"));
+        }
+        this.federation.start(&tenant.inner, &provider_id, &request, &redirect_uri, &binding).await
+    }
+
+    /// Finishes an upstream login with the callback's `state`, `code` (or
+    /// the provider's `error`) and the browser's `binding`: links or
+    /// creates the user and opens a session. The tokens as `login` answers
+    /// them, with `user_id`, `created` and `request`.
+    [tenant, provider_id, *, state = None, code = None, error = None, binding = None, user_agent = None]
+    fn federation_callback / afederation_callback(
+        this,
+        tenant: Tenant,
+        provider_id: String,
+        state: Option<String>,
+        code: Option<String>,
+        error: Option<String>,
+        binding: Option<String>,
+        user_agent: Option<String>,
+    ) -> Json {
+        let done = this
+            .federation
+            .callback(&tenant.inner, &provider_id, state.as_deref(), code.as_deref(), error.as_deref(), binding.as_deref())
+            .await?;
+        let fingerprint = caas::auth::sessions::Fingerprint {
+            user_agent: user_agent.unwrap_or_default(),
+            ..Default::default()
+        };
+        let session = this.auth.open_session(&tenant.inner, &done.user, fingerprint, vec!["fed".into()]).await?;
+        let tokens = this.auth.session_tokens(&tenant.inner, &done.user, &session).await?;
+        let mut answer = json(&tokens)?.0;
+        if let Some(map) = answer.as_object_mut() {
+            map.insert("user_id".into(), done.user.id.to_string().into());
+            map.insert("created".into(), done.created.into());
+            map.insert("request".into(), done.request.into());
+        }
+        Ok(Json(answer))
     }
 
     /// The user's open sessions.

@@ -35,7 +35,9 @@ fn opponent(text: &str) -> caas::core::Result<Opponent> {
 crate::platform::methods!(Games {
     /// Starts a game for `player`: against the computer, or a player game
     /// whose `code` (in the answer, shown once) the other player joins with.
-    [tenant, player, ruleset = "ksp".to_owned(), *, opponent = "computer".to_owned(), target = None]
+    /// `keep_history=False`: a game against the computer that never enters
+    /// the history (the original KSP kept only subscribers' matches).
+    [tenant, player, ruleset = "ksp".to_owned(), *, opponent = "computer".to_owned(), target = None, keep_history = true]
     fn start / astart(
         this,
         tenant: Tenant,
@@ -43,6 +45,7 @@ crate::platform::methods!(Games {
         ruleset: String,
         opponent: String,
         target: Option<u32>,
+        keep_history: bool,
     ) -> Json {
         let new = NewGame {
             ruleset,
@@ -50,6 +53,7 @@ crate::platform::methods!(Games {
             target,
             mode: None,
             move_timeout_secs: None,
+            keep_history,
         };
         json(&this.games.start(&tenant.inner.id, &player, new).await?)
     }

@@ -13,6 +13,7 @@ mod tenants;
 mod tokens;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use caas::core::SecretString;
 use caas::{Platform as Inner, PlatformConfig};
@@ -69,6 +70,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<keys::Keys>()?;
     m.add_class::<games::Games>()?;
     m.add_class::<privacy::Privacy>()?;
+    m.add_function(wrap_pyfunction!(privacy::verify_audit_consistency, m)?)?;
     Ok(())
 }
 
@@ -92,7 +94,10 @@ fn config(
     public_url: Option<String>,
     production: bool,
     migrate: bool,
-) -> PlatformConfig {
+    redis_prefix: Option<String>,
+    ticket_ttl: Option<f64>,
+    federation_allow_private_issuers: bool,
+) -> PyResult<PlatformConfig> {
     let mut config = PlatformConfig {
         database_url,
         database_schema,
@@ -109,7 +114,21 @@ fn config(
     if let Some(url) = public_url {
         config.public_url = url;
     }
-    config
+    if let Some(prefix) = redis_prefix {
+        config.redis_prefix = prefix;
+    }
+    if let Some(ttl) = ticket_ttl {
+        let ttl = crate::convert::seconds("ticket_ttl", ttl, Duration::from_secs(600))?;
+        if ttl < Duration::from_secs(1) {
+            return Err(crate::errors::invalid(
+                "ticket_ttl",
+                "`ticket_ttl` must be between 1 and 600 seconds",
+            ));
+        }
+        config.auth.ticket_ttl = ttl;
+    }
+    config.auth.federation_allow_private_issuers = federation_allow_private_issuers;
+    Ok(config)
 }
 
 #[pymethods]
@@ -119,9 +138,14 @@ impl Platform {
     /// `database_url="sqlite::memory:"`), PostgreSQL with row-level security
     /// and Redis in production. Migrates the database unless `migrate` is
     /// false; a master key is generated for the embedded default and
-    /// required on PostgreSQL and in production.
+    /// required on PostgreSQL and in production. `redis_prefix`: the prefix
+    /// of every Redis key and channel (default `caas`: deployments sharing
+    /// a Redis need their own). `ticket_ttl`: seconds a
+    /// one-time ticket stays redeemable (1 to 600, default 60);
+    /// `federation_allow_private_issuers`: let tenants' upstream identity
+    /// providers live on private or loopback addresses (development).
     #[staticmethod]
-    #[pyo3(signature = (database_url = None, *, database_schema = None, redis_url = None, master_key = None, master_key_file = None, data_dir = None, public_url = None, production = false, migrate = true))]
+    #[pyo3(signature = (database_url = None, *, database_schema = None, redis_url = None, master_key = None, master_key_file = None, data_dir = None, public_url = None, production = false, migrate = true, redis_prefix = None, ticket_ttl = None, federation_allow_private_issuers = false))]
     #[allow(
         clippy::too_many_arguments,
         reason = "Python keyword arguments, one per setting"
@@ -137,6 +161,9 @@ impl Platform {
         public_url: Option<String>,
         production: bool,
         migrate: bool,
+        redis_prefix: Option<String>,
+        ticket_ttl: Option<f64>,
+        federation_allow_private_issuers: bool,
     ) -> PyResult<Self> {
         let config = config(
             database_url,
@@ -148,14 +175,17 @@ impl Platform {
             public_url,
             production,
             migrate,
-        );
+            redis_prefix,
+            ticket_ttl,
+            federation_allow_private_issuers,
+        )?;
         let platform = runtime::block(py, move || async move { Inner::open(&config).await })?;
         Ok(Platform { platform })
     }
 
     /// [`Platform::open`], awaitable.
     #[staticmethod]
-    #[pyo3(signature = (database_url = None, *, database_schema = None, redis_url = None, master_key = None, master_key_file = None, data_dir = None, public_url = None, production = false, migrate = true))]
+    #[pyo3(signature = (database_url = None, *, database_schema = None, redis_url = None, master_key = None, master_key_file = None, data_dir = None, public_url = None, production = false, migrate = true, redis_prefix = None, ticket_ttl = None, federation_allow_private_issuers = false))]
     #[allow(
         clippy::too_many_arguments,
         reason = "Python keyword arguments, one per setting"
@@ -171,6 +201,9 @@ impl Platform {
         public_url: Option<String>,
         production: bool,
         migrate: bool,
+        redis_prefix: Option<String>,
+        ticket_ttl: Option<f64>,
+        federation_allow_private_issuers: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let config = config(
             database_url,
@@ -182,7 +215,10 @@ impl Platform {
             public_url,
             production,
             migrate,
-        );
+            redis_prefix,
+            ticket_ttl,
+            federation_allow_private_issuers,
+        )?;
         runtime::awaitable_blocking(py, move || async move {
             Ok(Platform {
                 platform: Inner::open(&config).await?,

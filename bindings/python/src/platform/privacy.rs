@@ -3,6 +3,7 @@
 
 use caas::Platform;
 use caas::core::{ErasureMethod, SubjectRef};
+use caas::privacy::audit::{ConsistencyProof, SignedCheckpoint};
 use caas::privacy::{GiveConsent, NewHold, NewPurpose, NewRequest};
 use pyo3::prelude::*;
 
@@ -14,6 +15,33 @@ use crate::convert::{Data, Json};
 #[pyclass(module = "caas._caas", frozen)]
 pub(crate) struct Privacy {
     pub(crate) platform: Platform,
+}
+
+fn erasure_method(text: &str) -> caas::core::Result<ErasureMethod> {
+    match text {
+        "delete" => Ok(ErasureMethod::Delete),
+        "anonymize" => Ok(ErasureMethod::Anonymize),
+        _ => Err(
+            caas::core::Error::invalid_input("`method` must be `delete` or `anonymize`")
+                .with_field("method"),
+        ),
+    }
+}
+
+/// Checks, offline, that the audit log of checkpoint `new` extends the log
+/// of checkpoint `old` (both as `platform.privacy.audit_checkpoint`
+/// answers them) by `proof` (`audit_consistency_proof`): both signatures
+/// (with `trusted_key` when given, else the key they carry) and the proof.
+/// False when anything does not hold.
+#[pyfunction]
+#[pyo3(signature = (old, new, proof, *, trusted_key = None))]
+pub(crate) fn verify_audit_consistency(
+    old: Data<SignedCheckpoint>,
+    new: Data<SignedCheckpoint>,
+    proof: Data<ConsistencyProof>,
+    trusted_key: Option<&str>,
+) -> bool {
+    proof.0.verify(&old.0, &new.0, trusted_key).is_ok()
 }
 
 crate::platform::methods!(Privacy {
@@ -56,6 +84,26 @@ crate::platform::methods!(Privacy {
         json(&this.privacy.requests().submit(&tenant.inner.id, &subject, request.0, &by).await?)
     }
 
+    /// Records that the requester's identity was verified (a request is
+    /// approved only after): the request.
+    [tenant, request_id, *, by, note = None]
+    fn verify_request / averify_request(this, tenant: Tenant, request_id: String, by: String, note: Option<String>) -> Json {
+        json(&this.privacy.requests().verify(&tenant.inner.id, &request_id, &by, note).await?)
+    }
+
+    /// The tenant's data-subject requests (of `subject` only, when given),
+    /// newest first.
+    [tenant, *, subject = None]
+    fn requests / arequests(this, tenant: Tenant, subject: Option<String>) -> Json {
+        json(&this.privacy.requests().list(&tenant.inner.id, subject.as_deref()).await?)
+    }
+
+    /// One data-subject request.
+    [tenant, request_id]
+    fn request / arequest(this, tenant: Tenant, request_id: String) -> Json {
+        json(&this.privacy.requests().get(&tenant.inner.id, &request_id).await?)
+    }
+
     /// Approves (and so fulfils) a request.
     [tenant, request_id, *, by]
     fn approve_request / aapprove_request(this, tenant: Tenant, request_id: String, by: String) -> Json {
@@ -78,16 +126,19 @@ crate::platform::methods!(Privacy {
     /// (`method`: `delete` or `anonymize`); answers the report.
     [tenant, subject, *, method = "delete".to_owned()]
     fn erase_subject / aerase_subject(this, tenant: Tenant, subject: String, method: String) -> Json {
-        let method = match method.as_str() {
-            "delete" => ErasureMethod::Delete,
-            "anonymize" => ErasureMethod::Anonymize,
-            _ => {
-                return Err(caas::core::Error::invalid_input("`method` must be `delete` or `anonymize`")
-                    .with_field("method"))
-            }
-        };
+        let method = erasure_method(&method)?;
         let who = SubjectRef::new(tenant.inner.id, subject);
         json(&this.privacy.requests().erase_subject(&who, method).await?)
+    }
+
+    /// Erases only `subject`'s data of `category` (narrowed to `part`: for
+    /// `game_history`, a rule set id), as far as legal holds allow;
+    /// audited as `privacy.category_erased` by `by`. Answers the report.
+    [tenant, subject, category, *, part = None, method = "delete".to_owned(), by]
+    fn erase_category / aerase_category(this, tenant: Tenant, subject: String, category: String, part: Option<String>, method: String, by: String) -> Json {
+        let method = erasure_method(&method)?;
+        let who = SubjectRef::new(tenant.inner.id, subject);
+        json(&this.privacy.requests().erase_category(&who, &category, part.as_deref(), method, &by).await?)
     }
 
     /// Places a legal hold (`{"subject": …}`, `{"category": …}` or
@@ -121,13 +172,26 @@ crate::platform::methods!(Privacy {
     /// signature, against `trusted_key` when given): `{"ok": …, …}`.
     [tenant, *, trusted_key = None]
     fn verify_audit_log / averify_audit_log(this, tenant: Tenant, trusted_key: Option<String>) -> Json {
-        json(&this.audit_log.verify(&tenant.inner.id, trusted_key.as_deref()).await?)
+        let verification = this.audit_log.verify(&tenant.inner.id, trusted_key.as_deref()).await?;
+        let ok = verification.ok();
+        let mut answer = json(&verification)?.0;
+        if let Some(map) = answer.as_object_mut() {
+            map.insert("ok".into(), ok.into());
+        }
+        Ok(Json(answer))
     }
 
     /// The signed checkpoint of the log's current head.
     [tenant]
     fn audit_checkpoint / aaudit_checkpoint(this, tenant: Tenant) -> Json {
         json(&this.audit_log.checkpoint(&tenant.inner.id).await?)
+    }
+
+    /// A proof that the log of `to_size` entries extends the log of
+    /// `from_size` (check it with `caas.verify_audit_consistency`).
+    [tenant, from_size, to_size]
+    fn audit_consistency_proof / aaudit_consistency_proof(this, tenant: Tenant, from_size: u64, to_size: u64) -> Json {
+        json(&this.audit_log.consistency_proof(&tenant.inner.id, from_size, to_size).await?)
     }
 
     /// A proof that entry `index` is in the log of `size` entries.

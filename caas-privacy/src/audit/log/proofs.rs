@@ -8,8 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use super::AuditLog;
 use super::nodes::{NodeRow, fetch_nodes, hash32, range_hashes};
-use crate::audit::checkpoint::{Checkpoint, verifier_key};
-use crate::audit::merkle::{Hash, compact_range, consistency_ranges, fold, inclusion_ranges};
+use crate::audit::checkpoint::{Checkpoint, verifier_key, verify_signed};
+use crate::audit::merkle::{
+    Hash, compact_range, consistency_ranges, fold, inclusion_ranges, verify_consistency,
+};
 
 /// A signed checkpoint and the key that verifies it.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -21,6 +23,48 @@ pub struct SignedCheckpoint {
     pub note: String,
     /// The verifier key (`<name>+<hash>+<base64 key>`).
     pub verifier_key: String,
+}
+
+impl SignedCheckpoint {
+    /// The checkpoint its note signs, once the signature verifies with
+    /// `trusted_key` (a verifier key obtained out of band) or, without one,
+    /// with the key it carries (which proves integrity, not origin).
+    pub fn verify(&self, trusted_key: Option<&str>) -> std::result::Result<Checkpoint, String> {
+        let key = trusted_key.unwrap_or(&self.verifier_key);
+        verify_signed(&self.note, key).map_err(|e| e.to_string())
+    }
+}
+
+impl ConsistencyProof {
+    /// Checks, offline, that the log of `new` extends the log of `old`: both
+    /// checkpoints' signatures (see [`SignedCheckpoint::verify`]; one log,
+    /// so one key), and this proof between their sizes and roots.
+    pub fn verify(
+        &self,
+        old: &SignedCheckpoint,
+        new: &SignedCheckpoint,
+        trusted_key: Option<&str>,
+    ) -> std::result::Result<(), String> {
+        let key = trusted_key.unwrap_or(&old.verifier_key);
+        let (a, b) = (old.verify(Some(key))?, new.verify(Some(key))?);
+        if (a.size, b.size) != (self.from, self.to) {
+            return Err(format!(
+                "the proof is from {} to {}; the checkpoints are of {} and {} entries",
+                self.from, self.to, a.size, b.size
+            ));
+        }
+        let hashes = self
+            .hashes
+            .iter()
+            .map(|h| {
+                let mut out = [0u8; 32];
+                hex::decode_to_slice(h, &mut out)
+                    .map(|()| out)
+                    .map_err(|_| "a proof hash is not 32 bytes of hex".to_owned())
+            })
+            .collect::<std::result::Result<Vec<Hash>, String>>()?;
+        verify_consistency(a.size, b.size, &hashes, &a.root, &b.root).map_err(|e| e.to_string())
+    }
 }
 
 /// An inclusion proof: leaf `index` is in the tree of `size`.

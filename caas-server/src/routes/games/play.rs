@@ -93,6 +93,7 @@ impl TryFrom<NewGameBody> for NewGame {
                 .map(|m| parse(m, "mode", "`mode` is `plain` or `commit_reveal`"))
                 .transpose()?,
             move_timeout_secs: b.move_timeout_secs,
+            keep_history: true,
         })
     }
 }
