@@ -54,23 +54,30 @@ def end() -> None:
 
 
 def claims(platform: caas.Platform, tenant: caas.Tenant) -> caas.Claims:
-    """The caller's verified claims (revocation checked); an expired access
-    token is refreshed and the cookies reset. Raises :class:`NoSession`."""
+    """The caller's verified claims (revocation checked). An access token the
+    platform refuses is replaced by refreshing the session, and the cookies
+    reset; without a refresh token, or when the refresh is refused too,
+    raises :class:`NoSession`.
+
+    (``platform.tokens.verify`` answers an expired token as ``InvalidToken``
+    "the token expired", not ``ExpiredToken``, so expiry cannot be told from
+    other refusals here: the refresh token, rotated and checked by CAAS,
+    decides.)
+    """
     token = cookie(ACCESS)
     if token is None:
         raise NoSession
     try:
         return platform.tokens.verify(tenant, token)
-    except caas.ExpiredToken:
-        refresh = cookie(REFRESH)
-        if refresh is None:
-            raise NoSession from None
-        try:
-            tokens = platform.auth.refresh(tenant, refresh)
-            found = platform.tokens.verify(tenant, str(tokens["access_token"]))
-        except (caas.Unauthenticated, caas.InvalidInput, caas.NotFound):
-            raise NoSession from None
-        start(tokens)
-        return found
     except (caas.Unauthenticated, caas.InvalidInput):
+        pass
+    refresh = cookie(REFRESH)
+    if refresh is None:
+        raise NoSession
+    try:
+        tokens = platform.auth.refresh(tenant, refresh)
+        found = platform.tokens.verify(tenant, str(tokens["access_token"]))
+    except (caas.Unauthenticated, caas.InvalidInput, caas.NotFound):
         raise NoSession from None
+    start(tokens)
+    return found
