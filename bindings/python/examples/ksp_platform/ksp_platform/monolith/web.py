@@ -124,6 +124,7 @@ def create_app(settings: common.Settings | None = None) -> bottle.Bottle:
     def on_error(error: Any) -> str:
         secure_headers()
         messages = {404: "Te strani ni.", 401: "Niste prijavljeni.", 403: "Ni dovoljeno."}
+        # (The exception's text stays in the log: a 500 page says nothing more.)
         return page("error", status=error.status_code, message=messages.get(error.status_code, ""))
 
     for status in (400, 401, 403, 404, 405, 500):
@@ -188,11 +189,14 @@ def create_app(settings: common.Settings | None = None) -> bottle.Bottle:
                     tenant,
                     user,
                     password,
-                    ip=bottle.request.remote_addr,
+                    # The peer, not X-Forwarded-For (anyone can send that).
+                    ip=bottle.request.environ.get("REMOTE_ADDR"),
                     user_agent=bottle.request.headers.get("User-Agent"),
                 )
         except (caas.Unauthenticated, caas.InvalidInput, caas.NotFound, caas.Forbidden):
             return see_other("/?valid=0")
+        except caas.RateLimited:
+            return error_page(429, "Preveč poskusov prijave. Poskusite znova pozneje.")
         if "access_token" not in tokens:  # an MFA challenge: not offered here
             return see_other("/?valid=0")
         session.start(tokens)
@@ -208,6 +212,8 @@ def create_app(settings: common.Settings | None = None) -> bottle.Bottle:
         password = bottle.request.forms.getunicode("password") or ""
         try:
             platform.auth.register(tenant, password, username=username)
+        except caas.RateLimited:
+            return error_page(429, "Preveč poskusov. Poskusite znova pozneje.")
         except (caas.InvalidInput, caas.Conflict) as error:
             field = error.field or ("username" if isinstance(error, caas.Conflict) else None)
             bottle.response.status = error.status
@@ -225,14 +231,17 @@ def create_app(settings: common.Settings | None = None) -> bottle.Bottle:
 
     # --- the menu and the games --------------------------------------------------
 
+    def name(claims: caas.Claims) -> str:
+        """The user's name as the original showed it (upper-cased)."""
+        if claims.kind != "user":
+            return "GOST"
+        user = platform.auth.user(tenant, claims.sub)
+        return str(user.get("display_name") or user.get("username") or user["id"]).upper()
+
     @route("/end/")
     @signed_in
     def menu(claims: caas.Claims) -> str:
-        name = "Gost"
-        if claims.kind == "user":
-            user = platform.auth.user(tenant, claims.sub)
-            name = str(user.get("display_name") or user.get("username") or user["id"])
-        return page("zacetni_menu", uporabnik=name.upper(), user_id=claims.sub)
+        return page("zacetni_menu", uporabnik=name(claims), user_id=claims.sub)
 
     def new_game(ruleset: str) -> None:
         @route(f"/nova_igra_{ruleset}/", "HEAD")
@@ -251,7 +260,7 @@ def create_app(settings: common.Settings | None = None) -> bottle.Bottle:
             session.set_cookie(session.GAME[ruleset], str(started["game"]["id"]))
             return see_other(f"/{ruleset}/")
 
-    def game_id(claims: caas.Claims, ruleset: str) -> dict[str, Any] | None:
+    def current_game(claims: caas.Claims, ruleset: str) -> dict[str, Any] | None:
         found = session.cookie(session.GAME[ruleset])
         if found is None:
             return None
@@ -265,7 +274,7 @@ def create_app(settings: common.Settings | None = None) -> bottle.Bottle:
         @route(f"/{ruleset}/")
         @signed_in
         def show(claims: caas.Claims) -> str:
-            game = game_id(claims, ruleset)
+            game = current_game(claims, ruleset)
             if game is None:
                 return see_other(f"/nova_igra_{ruleset}/")
             seat = int(game["seat"])
@@ -297,7 +306,7 @@ def create_app(settings: common.Settings | None = None) -> bottle.Bottle:
         @route(f"/{ruleset}/", "POST")
         @signed_in
         def play(claims: caas.Claims) -> str:
-            game = game_id(claims, ruleset)
+            game = current_game(claims, ruleset)
             if game is None:
                 return see_other(f"/nova_igra_{ruleset}/")
             try:
@@ -316,12 +325,8 @@ def create_app(settings: common.Settings | None = None) -> bottle.Bottle:
         @route(f"/zgodovina_{ruleset}/")
         @signed_in
         def show(claims: caas.Claims) -> str:
-            name = "Gost"
-            if claims.kind == "user":
-                user = platform.auth.user(tenant, claims.sub)
-                name = str(user.get("display_name") or user.get("username"))
             rows = history_rows(platform, tenant, claims, ruleset)
-            return page("zgodovina", ruleset=ruleset, igre=rows, uporabnik=name.upper())
+            return page("zgodovina", ruleset=ruleset, igre=rows, uporabnik=name(claims))
 
         @route(f"/zgodovina_{ruleset}/json/")
         @signed_in
