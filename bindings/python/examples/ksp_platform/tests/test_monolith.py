@@ -71,6 +71,16 @@ def subscriber_id(env: dict[str, str]) -> str:
     )
     assert done.returncode == 0, done.stderr
     assert SUBSCRIBER in done.stdout
+    unknown = subprocess.run(
+        [sys.executable, "-m", "ksp_platform.monolith.admin", "subscribe", "no-such-user"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert unknown.returncode == 1 and "no user no-such-user" in unknown.stderr
     return user_id
 
 
@@ -393,6 +403,18 @@ def test_guest_logs_in_and_plays_ksp(base_url: str) -> None:
     with client(base_url) as c:  # an empty uporabnik is a guest too
         see_other(login(c, ""), "/end/")
         assert "GOST" in c.get("/end/").text
+    with client(base_url) as c:  # the login form without script: a POST
+        see_other(c.post("/zacetni_menu/", data={"uporabnik": "Gost"}), "/end/")
+        assert "GOST" in c.get("/end/").text
+
+
+def test_cookies_are_secure_on_https(base_url: str) -> None:
+    with client(base_url) as c:  # as behind a TLS proxy
+        response = c.put(
+            "/zacetni_menu/", json={"uporabnik": "Gost"}, headers={"X-Forwarded-Proto": "https"}
+        )
+        see_other(response, "/end/")
+        assert "; Secure" in response.headers["set-cookie"]
 
 
 def test_sign_up_errors_name_the_field(base_url: str, member: httpx.Client) -> None:

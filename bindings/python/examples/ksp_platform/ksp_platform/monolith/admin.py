@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+import caas
+
 from .. import common
 
 
@@ -23,7 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = common.Settings.from_env()
     with settings.open() as platform:
         tenant = common.tenant(platform, settings.tenant)
-        user = platform.auth.user(tenant, args.user_id)  # NotFound for an unknown id
+        try:
+            user = platform.auth.user(tenant, args.user_id)
+        except (caas.NotFound, caas.InvalidInput):
+            print(f"no user {args.user_id} in {tenant.slug}", file=sys.stderr)
+            return 1
         platform.authz.assign_role(tenant, common.SUBSCRIBERS, {"type": "User", "id": user["id"]})
     print(f"{user.get('username') or user['id']} is a subscriber of {tenant.slug}")
     return 0
