@@ -123,7 +123,14 @@ def create_app(settings: common.Settings | None = None) -> bottle.Bottle:
 
     def on_error(error: Any) -> str:
         secure_headers()
-        messages = {404: "Te strani ni.", 401: "Niste prijavljeni.", 403: "Ni dovoljeno."}
+        messages = {
+            400: "Napačna zahteva.",
+            401: "Niste prijavljeni.",
+            403: "Ni dovoljeno.",
+            404: "Te strani ni.",
+            405: "Ta metoda tu ni dovoljena.",
+            500: "Notranja napaka.",
+        }
         # (The exception's text stays in the log: a 500 page says nothing more.)
         return page("error", status=error.status_code, message=messages.get(error.status_code, ""))
 
