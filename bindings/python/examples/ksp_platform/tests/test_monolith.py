@@ -483,6 +483,30 @@ def test_bad_orozje_is_400_and_changes_nothing(base_url: str, member: httpx.Clie
     assert response.status_code in (303, 400)
 
 
+def test_another_players_game_is_not_shown_or_played(base_url: str, member: httpx.Client) -> None:
+    new_game(member, "ksp")
+    see_other(member.post("/ksp/", data={"orozje": "0"}), "/ksp/")
+    before = member.get("/ksp/").text
+    with client(base_url) as guest:
+        see_other(login(guest, "Gost"), "/end/")
+        for game_id in (
+            member.cookies["ksp_igra"],
+            "not-a-game",
+            "01a2523a-e1b9-751d-a0b6-1f8789a6dba8",
+        ):
+            guest.cookies.set("ksp_igra", game_id)
+            see_other(guest.get("/ksp/"), "/nova_igra_ksp/")
+            see_other(guest.post("/ksp/", data={"orozje": "0"}), "/nova_igra_ksp/")
+    with client(base_url) as c:  # no game cookie at all
+        see_other(login(c, "Gost"), "/end/")
+        see_other(c.get("/kspov/"), "/nova_igra_kspov/")
+    assert member.get("/ksp/").text == before
+    ksp_game = member.cookies["ksp_igra"]
+    member.cookies.delete("kspov_igra")
+    member.cookies.set("kspov_igra", ksp_game)  # a KŠP game is no KŠPOV one
+    see_other(member.get("/kspov/"), "/nova_igra_kspov/")
+
+
 def test_a_non_subscribers_match_is_not_kept(base_url: str, member: httpx.Client) -> None:
     finished_match(member, "ksp", ["2"])
     assert history(member, "ksp") == []
