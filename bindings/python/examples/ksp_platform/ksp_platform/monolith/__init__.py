@@ -1,9 +1,15 @@
 """The original KSP monolith: one Bottle (WSGI) app with the original's
 routes and forms, on the ``caas`` wheel (its sync API).
 
-Serve it with Hypercorn (which speaks WSGI natively)::
+Serve it with Hypercorn, which speaks WSGI natively (run from the folder
+that holds the ``ksp_platform`` package, or with it on ``PYTHONPATH``)::
 
     KSP_DATA_DIR=ksp-data hypercorn --bind 127.0.0.1:8000 'wsgi:ksp_platform.monolith:app'
+
+(``'wsgi:ksp_platform.monolith:create_app()'`` builds the app at start-up
+instead.) One worker unless ``KSP_REDIS_URL`` is set: without Redis the
+platform keeps sessions and live games in-process. The other ``KSP_*``
+variables are :mod:`ksp_platform.common`'s.
 
 ``app`` is built on its first request (so importing this package opens
 nothing); :func:`create_app` builds one at once.
