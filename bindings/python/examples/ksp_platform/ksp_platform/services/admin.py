@@ -18,6 +18,7 @@ from typing import Any
 
 import caas
 from ksp_platform import common
+from ksp_platform.services import _env
 
 
 def run(args: argparse.Namespace, platform: caas.Platform) -> Any:
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     provider.add_argument("provider", help="the provider as JSON (kind, name, client_id, …)")
     commands.add_parser("audit", help="the audit log and its verification").add_argument("slug")
     args = parser.parse_args(argv)
-    with common.Settings.from_env().open() as platform:
+    with _env.open_platform(common.Settings.from_env()) as platform:
         try:
             print(json.dumps(run(args, platform), indent=2))
         except caas.CaasError as e:

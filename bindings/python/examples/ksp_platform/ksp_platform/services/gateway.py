@@ -5,24 +5,13 @@ tenant's verifier).
 
 Serve it with Hypercorn (``python -m hypercorn
 ksp_platform.services.gateway:app``); the platform is opened on startup
-(lifespan) from the environment (:class:`ksp_platform.common.Settings`), and
-these, which ``Settings`` does not have yet:
-
-``KSP_TICKET_TTL``
-    Lifetime of one-time tickets in seconds (1 to 600; default 60).
-``KSP_BASE_DOMAIN``
-    The domain under which tenants are subdomains (default: the host of
-    ``KSP_PUBLIC_URL``, so ``acme.localhost`` with the default).
-``KSP_FEDERATION_ALLOW_PRIVATE_ISSUERS``
-    ``1`` lets upstream identity providers live on private addresses
-    (tests, a provider inside the cluster).
+(lifespan) from the environment (:class:`ksp_platform.common.Settings` and
+:mod:`ksp_platform.services._env`).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import urllib.parse
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -31,41 +20,13 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-import caas
 from caas.asgi import CaasMiddleware
 from ksp_platform import common
-from ksp_platform.services import auth, game, history, ops, privacy, sessions
+from ksp_platform.services import _env, auth, game, history, ops, privacy, sessions
 from ksp_platform.services._http import EXCEPTION_HANDLERS, Runtime
 
 TENANT_SOURCES = ("header", "subdomain", "path")
 _PATH_TENANT = re.compile(r"^/t/([^/]+)")
-
-
-async def open_platform(settings: common.Settings) -> caas.Platform:
-    """``settings.aopen()``, with the options ``Settings`` lacks (above)."""
-    extra: dict[str, Any] = {}
-    if ttl := os.environ.get("KSP_TICKET_TTL"):
-        extra["ticket_ttl"] = float(ttl)
-    if os.environ.get("KSP_FEDERATION_ALLOW_PRIVATE_ISSUERS") == "1":
-        extra["federation_allow_private_issuers"] = True
-    if not extra:
-        return await settings.aopen()
-    return await caas.Platform.aopen(
-        settings.database_url,
-        database_schema=settings.database_schema,
-        redis_url=settings.redis_url,
-        master_key=settings.master_key,
-        master_key_file=settings.master_key_file,
-        data_dir=settings.data_dir,
-        public_url=settings.public_url,
-        **extra,
-    )
-
-
-def base_domain(settings: common.Settings) -> str:
-    return os.environ.get("KSP_BASE_DOMAIN") or (
-        urllib.parse.urlsplit(settings.public_url).hostname or "localhost"
-    )
 
 
 class WarmTenants:
@@ -120,7 +81,7 @@ def create_app(settings: common.Settings | None = None) -> ASGIApp:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         runtime.settings = runtime.settings or common.Settings.from_env()
-        runtime.platform = await open_platform(runtime.settings)
+        runtime.platform = await _env.aopen_platform(runtime.settings)
         try:
             yield {"ksp": runtime}
         finally:
@@ -144,7 +105,7 @@ def create_app(settings: common.Settings | None = None) -> ASGIApp:
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
     )
-    domain = base_domain(settings or common.Settings.from_env())
+    domain = _env.base_domain(settings or common.Settings.from_env())
     guarded = CaasMiddleware(
         StarlettePaths(app), verifiers=runtime.verifier, tenant=TENANT_SOURCES, base_domain=domain
     )

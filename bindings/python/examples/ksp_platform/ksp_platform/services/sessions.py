@@ -3,9 +3,10 @@
 
 CAAS keeps the game: it hides the other player's pending move until both
 have moved (``opponent_moved`` says only that they have), and a game of
-another tenant is not found. Whether the finished match is kept in the
-history is the subscribers role's policy (:data:`ksp_platform.common.KEEP_HISTORY`),
-decided when the match starts.
+another tenant is not found. A match against the computer is
+kept in the history only for subscribers (the role's policy,
+:data:`ksp_platform.common.KEEP_HISTORY`); CAAS always keeps matches
+between players.
 """
 
 from __future__ import annotations
@@ -46,25 +47,29 @@ async def _keeps_history(request: Request, caller: caas.Claims) -> bool:
 
 
 async def start(request: Request) -> Response:
-    """Start a match against another player.
+    """Start a match: against another player (default) or the computer.
 
     ---
     summary: New match
-    requestBody: {content: {application/json: {example: {target: 7}}}}
+    requestBody: {content: {application/json: {example: {opponent: player, target: 7}}}}
     responses:
-      201: {description: "the game and the invite code the other player joins with"}
+      201: {description: "the game (and, against a player, the invite code to join with)"}
     """
     caller = claims(request)
-    target = (await body(request)).get("target")
+    data = await body(request)
+    target, opponent = data.get("target"), data.get("opponent") or "player"
     if target is not None and (not isinstance(target, int) or isinstance(target, bool)):
         raise caas.InvalidInput("`target` must be a number", field="target")
+    # Matches between players are always kept (each player's history is
+    # theirs); against the computer only a subscriber's are.
+    keep = opponent != "computer" or await _keeps_history(request, caller)
     started = await platform(request).games.astart(
         tenant(request),
         caller.sub,
         ruleset_of(request),
-        opponent="player",
+        opponent=opponent,
         target=target,
-        keep_history=await _keeps_history(request, caller),
+        keep_history=keep,
     )
     return ok(started, 201)
 
