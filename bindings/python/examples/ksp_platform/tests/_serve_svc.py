@@ -1,15 +1,20 @@
 """Helpers of ``test_services.py``: the gateway served by Hypercorn in a
-subprocess, the admin CLI, and a stand-in upstream OIDC issuer."""
+subprocess, the admin CLI, and a stand-in upstream OIDC provider (PyJWT
+signs its ID tokens)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -90,43 +95,108 @@ def serve(env: dict[str, str], port: int, *, workers: int = 1) -> Iterator[str]:
             proc.wait()
 
 
+class Upstream:
+    """A stand-in upstream OpenID Connect provider: discovery, JWKS, an
+    authorize endpoint that logs ``user`` in at once (answering the
+    ``redirect_uri`` with a code), and a token endpoint that checks PKCE and
+    answers an EdDSA-signed ID token."""
+
+    def __init__(self, user: dict[str, Any]) -> None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        self.user = user
+        self.key = Ed25519PrivateKey.generate()
+        self.codes: dict[str, dict[str, str]] = {}
+        self.base = ""
+
+    def jwks(self) -> dict[str, Any]:
+        from jwt.algorithms import OKPAlgorithm
+
+        jwk: dict[str, Any] = OKPAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
+        return {"keys": [{**jwk, "kid": "up-1", "use": "sig", "alg": "EdDSA"}]}
+
+    def discovery(self) -> dict[str, Any]:
+        return {
+            "issuer": self.base,
+            "authorization_endpoint": f"{self.base}/authorize",
+            "token_endpoint": f"{self.base}/token",
+            "jwks_uri": f"{self.base}/jwks",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["EdDSA"],
+            "code_challenge_methods_supported": ["S256"],
+        }
+
+    def authorize(self, query: dict[str, str]) -> str:
+        """Where the browser goes next: the redirect URI with a code."""
+        code = secrets.token_urlsafe(16)
+        self.codes[code] = query
+        answer = urllib.parse.urlencode({"code": code, "state": query["state"]})
+        return f"{query['redirect_uri']}?{answer}"
+
+    def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        import jwt
+
+        asked = self.codes.pop(form.get("code", ""), None)
+        verifier = form.get("code_verifier", "").encode()
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=")
+        if asked is None or challenge.decode() != asked["code_challenge"]:
+            return 400, {"error": "invalid_grant"}
+        now = int(time.time())
+        claims = {
+            "iss": self.base,
+            "aud": asked["client_id"],
+            "iat": now,
+            "exp": now + 300,
+            "nonce": asked["nonce"],
+            **self.user,
+        }
+        id_token = jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": "up-1"})
+        return 200, {"access_token": "upstream", "token_type": "Bearer", "id_token": id_token}
+
+
 @contextmanager
-def oidc_issuer() -> Iterator[str]:
-    """An upstream OIDC issuer that answers discovery (and nothing that
-    logs anyone in): enough for ``/auth/login``'s redirect."""
+def oidc_issuer(user: dict[str, Any] | None = None) -> Iterator[Upstream]:
+    """:class:`Upstream` served on a free port until the block ends."""
+    upstream = Upstream(user or {"sub": "upstream-1"})
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            base = f"http://{self.headers['host']}"
-            documents: dict[str, Any] = {
-                "/.well-known/openid-configuration": {
-                    "issuer": base,
-                    "authorization_endpoint": f"{base}/authorize",
-                    "token_endpoint": f"{base}/token",
-                    "jwks_uri": f"{base}/jwks",
-                    "response_types_supported": ["code"],
-                    "subject_types_supported": ["public"],
-                    "id_token_signing_alg_values_supported": ["EdDSA", "RS256"],
-                    "code_challenge_methods_supported": ["S256"],
-                },
-                "/jwks": {"keys": []},
-            }
-            found = documents.get(self.path)
-            data = json.dumps(found).encode()
-            self.send_response(200 if found is not None else 404)
+        def answer(self, status: int, body: Any = None, location: str | None = None) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            if location is not None:
+                self.send_header("location", location)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
 
+        def do_GET(self) -> None:
+            url = urllib.parse.urlsplit(self.path)
+            if url.path == "/authorize":
+                query = dict(urllib.parse.parse_qsl(url.query))
+                self.answer(302, location=upstream.authorize(query))
+            elif url.path == "/.well-known/openid-configuration":
+                self.answer(200, upstream.discovery())
+            elif url.path == "/jwks":
+                self.answer(200, upstream.jwks())
+            else:
+                self.answer(404, {})
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length", "0"))
+            form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+            self.answer(*upstream.token(form))
+
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    upstream.base = f"http://127.0.0.1:{server.server_address[1]!s}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield upstream
     finally:
         server.shutdown()
         server.server_close()

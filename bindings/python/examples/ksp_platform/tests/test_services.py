@@ -214,39 +214,53 @@ def test_guest_login_and_register(site: Site) -> None:
     assert site.login(site.acme, "dee")["access_token"]
 
 
-def test_upstream_login_redirects_with_state_and_pkce(site: Site) -> None:
-    with oidc_issuer() as issuer:
+def test_upstream_login_redirects_with_state_and_pkce_and_logs_in(site: Site) -> None:
+    user = {"sub": "upstream-zoe", "email": "zoe@upstream.example", "email_verified": True}
+    with oidc_issuer(user) as upstream:
         provider = admin(
             site.env,
             "identity-provider",
             site.acme,
             '{"kind": "oidc", "name": "Upstream", "client_id": "ksp", '
-            f'"client_secret": "{secrets.token_hex(16)}", "issuer": "{issuer}"}}',
+            f'"client_secret": "{secrets.token_hex(16)}", "issuer": "{upstream.base}"}}',
         )
-        plain = site.client(site.acme)
-        started = plain.get("/auth/login", params={"provider": provider["id"]})
+        browser = httpx.Client(base_url=f"{site.base}/t/{site.acme}")
+        started = browser.get("/auth/login", params={"provider": provider["id"]})
         assert started.status_code == 303, started.text
         location = urllib.parse.urlsplit(started.headers["location"])
-        assert f"{location.scheme}://{location.netloc}{location.path}" == f"{issuer}/authorize"
+        assert (
+            f"{location.scheme}://{location.netloc}{location.path}" == f"{upstream.base}/authorize"
+        )
         query = dict(urllib.parse.parse_qsl(location.query))
-        assert query["state"] and query["code_challenge"]
+        assert query["state"] and query["nonce"] and query["code_challenge"]
         assert query["code_challenge_method"] == "S256"
         assert query["client_id"] == "ksp" and query["response_type"] == "code"
         assert query["redirect_uri"] == f"{site.base}/t/{site.acme}/auth/callback"
         cookies = started.headers.get_list("set-cookie")
         assert cookies and all("httponly" in c.lower() for c in cookies)
 
-        with httpx.Client(base_url=site.base, cookies=started.cookies) as browser:
-            callback = f"/t/{site.acme}/auth/callback"
-            unknown = browser.get(callback, params={"state": "not-a-state", "code": "x"})
-            assert unknown.status_code in (400, 401)
-            assert unknown.headers["content-type"].startswith(PROBLEM)
+        # Refused: an unknown state; the right state without the cookie.
+        unknown = browser.get("/auth/callback", params={"state": "not-a-state", "code": "x"})
+        assert unknown.status_code in (400, 401) and is_problem(unknown, unknown.status_code)
         without_cookie = httpx.get(
             f"{site.base}/t/{site.acme}/auth/callback",
             params={"state": query["state"], "code": "x"},
         )
         assert without_cookie.status_code in (400, 401)
-        assert without_cookie.headers["content-type"].startswith(PROBLEM)
+        assert is_problem(without_cookie, without_cookie.status_code)
+
+        # The whole round trip (a new login: the refused callback used up the
+        # state): the provider logs zoe in and sends the browser back.
+        started = browser.get("/auth/login", params={"provider": provider["id"]})
+        back = httpx.get(started.headers["location"])
+        assert back.status_code == 302
+        tokens = browser.get(back.headers["location"])
+        assert tokens.status_code == 200, tokens.text
+        assert tokens.json()["created"] is True
+        claims = browser.post("/auth/validate", json={"token": tokens.json()["access_token"]})
+        assert claims.json()["sub"] == tokens.json()["user_id"]
+        replayed = browser.get(back.headers["location"])
+        assert replayed.status_code in (400, 401) and is_problem(replayed, replayed.status_code)
 
 
 # --- game, history, privacy ----------------------------------------------------
