@@ -63,6 +63,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         KSP_PUBLIC_URL=f"http://127.0.0.1:{port}",
         KSP_TICKET_TTL="2",
         KSP_FEDERATION_ALLOW_PRIVATE_ISSUERS="1",
+        KSP_BASE_DOMAIN="ksp.test",
     )
     acme, globex = _slug("acme"), _slug("globex")
     users = {
@@ -153,6 +154,12 @@ def test_another_tenants_game_is_not_found_and_its_token_is_refused(site: Site) 
             f"/t/{site.acme}/sessions/{game_id}", headers={"authorization": f"Bearer {ann_token}"}
         )
         assert by_path.status_code == 200 and by_path.json()["id"] == game_id
+        # And by subdomain; sources that disagree are refused.
+        bearer = {"authorization": f"Bearer {ann_token}"}
+        by_host = c.get(f"/sessions/{game_id}", headers={**bearer, "host": f"{site.acme}.ksp.test"})
+        assert by_host.status_code == 200 and by_host.json()["id"] == game_id
+        both = {**bearer, "host": f"{site.acme}.ksp.test", "x-tenant-id": site.globex}
+        assert is_problem(c.get(f"/sessions/{game_id}", headers=both), 400, "invalid_input")
         assert is_problem(c.get("/sessions/x", headers={"x-tenant-id": "nobody-here"}), 404)
         anonymous = c.get(f"/sessions/{game_id}", headers={"x-tenant-id": site.acme})
         assert is_problem(anonymous, 401, "missing_token")
@@ -432,7 +439,7 @@ def test_two_processes_serve_one_match_without_losing_a_move() -> None:
         name: admin(env, "user", acme, name, PASSWORD, "--subscriber")["id"]
         for name in ("ann", "bob")
     }
-    with serve(env, free_port()) as one, serve(env, free_port()) as two:
+    with serve(env, free_port(), workers=2) as one, serve(env, free_port()) as two:
         servers = [one, two]
 
         def client(n: int, token: str | None = None) -> httpx.Client:

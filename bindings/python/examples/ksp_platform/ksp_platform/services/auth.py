@@ -34,10 +34,10 @@ BINDING_COOKIE = "ksp_federation"
 PROVIDER_COOKIE = "ksp_federation_provider"
 
 
-def _callback_uri(request: Request, slug: str) -> str:
+def _public_url(request: Request) -> str:
     settings = runtime(request).settings
-    base = settings.public_url if settings is not None else str(request.base_url)
-    return f"{base.rstrip('/')}/t/{slug}/auth/callback"
+    assert settings is not None  # the lifespan set them
+    return settings.public_url.rstrip("/")
 
 
 async def login(request: Request) -> Response:
@@ -56,7 +56,7 @@ async def login(request: Request) -> Response:
     url = await platform(request).auth.afederation_start(
         t,
         provider,
-        redirect_uri=_callback_uri(request, t.slug),
+        redirect_uri=f"{_public_url(request)}/t/{t.slug}/auth/callback",
         binding=binding,
     )
     response = RedirectResponse(url, status_code=303)
@@ -67,7 +67,7 @@ async def login(request: Request) -> Response:
             max_age=600,
             path=f"/t/{t.slug}/auth/callback",
             httponly=True,
-            secure=request.url.scheme == "https",
+            secure=_public_url(request).startswith("https:"),
             samesite="lax",
         )
     return response
