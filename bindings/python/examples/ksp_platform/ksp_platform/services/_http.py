@@ -178,7 +178,14 @@ async def http_problem(request: Request, exc: Exception) -> Response:
     return problem_response(request, Problem(exc.status_code, code, exc.detail))
 
 
+async def internal(request: Request, exc: Exception) -> Response:
+    """Anything else: 500 as the server answers it (the error itself goes
+    to the log: Starlette re-raises it to the server)."""
+    return problem_response(request, Problem(500, "internal", "Internal error"))
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
+    Exception: internal,
     HTTPException: http_problem,
     Refused: refused,
     caas.CaasError: caas_error,
