@@ -102,12 +102,20 @@ class Upstream:
     answers an EdDSA-signed ID token."""
 
     def __init__(self, user: dict[str, Any]) -> None:
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
         self.user = user
-        self.key = Ed25519PrivateKey.generate()
         self.codes: dict[str, dict[str, str]] = {}
         self.base = ""
+        self._key: Any = None
+
+    @property
+    def key(self) -> Any:
+        """The signing key (made when first needed: only a login needs
+        ``cryptography`` and PyJWT)."""
+        if self._key is None:
+            from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+            self._key = Ed25519PrivateKey.generate()
+        return self._key
 
     def jwks(self) -> dict[str, Any]:
         from jwt.algorithms import OKPAlgorithm
