@@ -1,0 +1,66 @@
+"""The platform administrator's commands (sync API; same environment as the
+gateway, see :mod:`ksp_platform.common`)::
+
+    python -m ksp_platform.services.admin tenant acme
+    python -m ksp_platform.services.admin user acme ann 'a long passphrase' --subscriber
+    python -m ksp_platform.services.admin identity-provider acme '{"kind": "oidc", …}'
+    python -m ksp_platform.services.admin audit acme
+
+Each prints its result as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+import caas
+from ksp_platform import common
+from ksp_platform.services import _env
+
+
+def run(args: argparse.Namespace, platform: caas.Platform) -> Any:
+    tenant = common.tenant(platform, args.slug)
+    if args.command == "tenant":
+        return {"id": tenant.id, "slug": tenant.slug, "name": tenant.name}
+    if args.command == "user":
+        user = platform.auth.create_user(tenant, username=args.username, password=args.password)
+        if args.subscriber:
+            principal = {"type": "User", "id": user["id"]}
+            platform.authz.assign_role(tenant, common.SUBSCRIBERS, principal)
+        return user
+    if args.command == "identity-provider":
+        return platform.auth.create_identity_provider(tenant, json.loads(args.provider))
+    return {
+        "entries": platform.privacy.audit_entries(tenant),
+        "verification": platform.privacy.verify_audit_log(tenant),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ksp_platform.services.admin")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("tenant", help="create a tenant (and set it up)").add_argument("slug")
+    user = commands.add_parser("user", help="create a user of a tenant")
+    user.add_argument("slug")
+    user.add_argument("username")
+    user.add_argument("password")
+    user.add_argument("--subscriber", action="store_true", help="their matches are kept")
+    provider = commands.add_parser("identity-provider", help="add an upstream OIDC provider")
+    provider.add_argument("slug")
+    provider.add_argument("provider", help="the provider as JSON (kind, name, client_id, …)")
+    commands.add_parser("audit", help="the audit log and its verification").add_argument("slug")
+    args = parser.parse_args(argv)
+    with _env.open_platform(common.Settings.from_env()) as platform:
+        try:
+            print(json.dumps(run(args, platform), indent=2))
+        except caas.CaasError as e:
+            print(f"error: {e.code}: {e}", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
