@@ -106,6 +106,17 @@ def test_tickets_are_single_use(
         platform.auth.redeem_ticket(tenant, ticket)
 
 
+def test_a_user_is_found_by_login(
+    platform: caas.Platform, tenant: caas.Tenant, ann: dict[str, Any]
+) -> None:
+    assert platform.auth.find_user(tenant, "ANN@acme.example")["id"] == ann["id"]
+    with pytest.raises(caas.NotFound):
+        platform.auth.find_user(tenant, "nobody@acme.example")
+    other = platform.tenants.create(f"f-{tenant.slug}", "Other")
+    with pytest.raises(caas.NotFound):
+        platform.auth.find_user(other, "ann@acme.example")
+
+
 def test_a_ticket_expires_after_its_ttl(tmp_path: Any) -> None:
     with pytest.raises(caas.InvalidInput) as refused:
         caas.Platform.open("sqlite::memory:", ticket_ttl=0.5)

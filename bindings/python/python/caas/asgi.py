@@ -87,7 +87,15 @@ from caas._web import (
 )
 from caas.errors import CaasError
 
-__all__ = ["ASGIApp", "CaasContext", "CaasMiddleware", "Problem", "current"]
+__all__ = [
+    "ASGIApp",
+    "CaasContext",
+    "CaasMiddleware",
+    "Problem",
+    "bearer_token",
+    "current",
+    "tenant_required",
+]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -134,6 +134,14 @@ crate::platform::methods!(Auth {
         json(&this.auth.user(&tenant.inner, &user_id).await?)
     }
 
+    /// The user whose email or username is `login` (case-insensitive);
+    /// `NotFound` when there is none.
+    [tenant, login]
+    fn find_user / afind_user(this, tenant: Tenant, login: String) -> Json {
+        let found = this.auth.parts().users.find_by_login(&tenant.inner.id, &login).await?;
+        json(&found.ok_or_else(|| Error::not_found("no such user"))?.user)
+    }
+
     /// A password login by email or username: the tokens
     /// (`access_token`, `refresh_token`, `session_id`, …), or
     /// `{"mfa_required": True, "challenge_id": …, "methods": […]}`.

@@ -23,11 +23,24 @@ the same):
 ``KSP_PUBLIC_URL``
     Where clients reach the app (the token issuer is
     ``{KSP_PUBLIC_URL}/t/{slug}``).
+``KSP_BASE_DOMAIN``
+    The services: the domain under which tenants are subdomains (default:
+    the host of ``KSP_PUBLIC_URL``, so ``acme.localhost``).
+``KSP_REDIS_PREFIX``
+    The prefix of every Redis key (deployments sharing a Redis need their
+    own; default ``caas``).
+``KSP_TICKET_TTL``
+    Seconds a one-time ticket stays redeemable (1 to 600; default 60).
+``KSP_FEDERATION_ALLOW_PRIVATE_ISSUERS``
+    ``1`` lets tenants' upstream identity providers live on private or
+    loopback addresses (development, a provider inside the cluster).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +72,7 @@ def weapon(ruleset: str, orozje: str | None) -> str:
     anything else (a missing field, text, a number out of range).
     """
     names = WEAPONS[ruleset]
-    if orozje is None or not orozje.isdecimal() or int(orozje) >= len(names):
+    if orozje is None or not re.fullmatch(r"[0-9]", orozje) or int(orozje) >= len(names):
         raise caas.InvalidInput(
             f"`orozje` must be a number from 0 to {len(names) - 1}",
             code="invalid_weapon",
@@ -80,6 +93,10 @@ class Settings:
     data_dir: str = "ksp-data"
     tenant: str = "ksp"
     public_url: str = "http://localhost:8000"
+    base_domain: str | None = None
+    redis_prefix: str | None = None
+    ticket_ttl: float | None = None
+    federation_allow_private_issuers: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -98,31 +115,37 @@ class Settings:
             data_dir=get("KSP_DATA_DIR") or cls.data_dir,
             tenant=get("KSP_TENANT") or cls.tenant,
             public_url=get("KSP_PUBLIC_URL") or cls.public_url,
+            base_domain=get("KSP_BASE_DOMAIN"),
+            redis_prefix=get("KSP_REDIS_PREFIX"),
+            ticket_ttl=float(ttl) if (ttl := get("KSP_TICKET_TTL")) else None,
+            federation_allow_private_issuers=get("KSP_FEDERATION_ALLOW_PRIVATE_ISSUERS") == "1",
         )
+
+    @property
+    def domain(self) -> str:
+        """The domain tenants are subdomains of."""
+        return self.base_domain or urllib.parse.urlsplit(self.public_url).hostname or "localhost"
+
+    def _options(self) -> dict[str, Any]:
+        return {
+            "database_schema": self.database_schema,
+            "redis_url": self.redis_url,
+            "redis_prefix": self.redis_prefix,
+            "master_key": self.master_key,
+            "master_key_file": self.master_key_file,
+            "data_dir": self.data_dir,
+            "public_url": self.public_url,
+            "ticket_ttl": self.ticket_ttl,
+            "federation_allow_private_issuers": self.federation_allow_private_issuers,
+        }
 
     def open(self) -> caas.Platform:
         """The platform (migrated)."""
-        return caas.Platform.open(
-            self.database_url,
-            database_schema=self.database_schema,
-            redis_url=self.redis_url,
-            master_key=self.master_key,
-            master_key_file=self.master_key_file,
-            data_dir=self.data_dir,
-            public_url=self.public_url,
-        )
+        return caas.Platform.open(self.database_url, **self._options())
 
     async def aopen(self) -> caas.Platform:
         """The platform (migrated), from asyncio."""
-        return await caas.Platform.aopen(
-            self.database_url,
-            database_schema=self.database_schema,
-            redis_url=self.redis_url,
-            master_key=self.master_key,
-            master_key_file=self.master_key_file,
-            data_dir=self.data_dir,
-            public_url=self.public_url,
-        )
+        return await caas.Platform.aopen(self.database_url, **self._options())
 
 
 TENANT_SETTINGS: dict[str, Any] = {
@@ -175,17 +198,24 @@ def tenant(platform: caas.Platform, slug: str, name: str | None = None) -> caas.
     return found
 
 
+def _keep_request(claims: caas.Claims) -> dict[str, Any]:
+    return {
+        "principal": {"type": "User", "id": claims.sub},
+        "action": KEEP_HISTORY,
+        "resource": {"type": "Game", "id": "history"},
+    }
+
+
 def keeps_history(platform: caas.Platform, tenant: caas.Tenant, claims: caas.Claims) -> bool:
     """Whether the caller's matches are kept: the Cedar policy of the
     subscribers role decides (guests never are)."""
     if claims.kind != "user":
         return False
-    decision = platform.authz.authorize(
-        tenant,
-        {
-            "principal": {"type": "User", "id": claims.sub},
-            "action": KEEP_HISTORY,
-            "resource": {"type": "Game", "id": "history"},
-        },
-    )
-    return bool(decision["allow"])
+    return bool(platform.authz.authorize(tenant, _keep_request(claims))["allow"])
+
+
+async def akeeps_history(platform: caas.Platform, tenant: caas.Tenant, claims: caas.Claims) -> bool:
+    """:func:`keeps_history`, awaitable."""
+    if claims.kind != "user":
+        return False
+    return bool((await platform.authz.aauthorize(tenant, _keep_request(claims)))["allow"])

@@ -43,9 +43,9 @@ def environment(**ksp: str) -> dict[str, str]:
 
 
 def admin(env: dict[str, str], *args: str) -> Any:
-    """``python -m ksp_platform.services.admin *args``, its JSON answer."""
+    """``python -m ksp_platform.admin *args``, its JSON answer."""
     done = subprocess.run(
-        [sys.executable, "-m", "ksp_platform.services.admin", *args],
+        [sys.executable, "-m", "ksp_platform.admin", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -60,11 +60,12 @@ def serve(env: dict[str, str], port: int, *, workers: int = 1) -> Iterator[str]:
     """Hypercorn serving the gateway on ``port`` until the block ends."""
     base = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
+        # The README's command.
         [
             sys.executable,
             "-m",
-            "hypercorn",
-            "ksp_platform.services.gateway:app",
+            "ksp_platform",
+            "services",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -76,7 +77,7 @@ def serve(env: dict[str, str], port: int, *, workers: int = 1) -> Iterator[str]:
         deadline = time.monotonic() + 30
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"hypercorn exited with {proc.returncode}")
+                raise RuntimeError(f"the server exited with {proc.returncode}")
             try:
                 if httpx.get(f"{base}/health", timeout=1).status_code == 200:
                     break

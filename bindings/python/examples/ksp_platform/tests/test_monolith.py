@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import bottle  # type: ignore[import-untyped]
-import httpx
-import pytest
-
 import caas
 import caas.game
+import httpx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -61,7 +60,7 @@ def subscriber_id(env: dict[str, str]) -> str:
         tenant = common.tenant(platform, settings.tenant)
         user_id = str(platform.auth.register(tenant, PASSWORD, username=SUBSCRIBER)["id"])
     done = subprocess.run(
-        [sys.executable, "-m", "ksp_platform.monolith.admin", "subscribe", user_id],
+        [sys.executable, "-m", "ksp_platform.admin", "subscribe", settings.tenant, SUBSCRIBER],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -70,9 +69,9 @@ def subscriber_id(env: dict[str, str]) -> str:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert SUBSCRIBER in done.stdout
+    assert user_id in done.stdout
     unknown = subprocess.run(
-        [sys.executable, "-m", "ksp_platform.monolith.admin", "subscribe", "no-such-user"],
+        [sys.executable, "-m", "ksp_platform.admin", "subscribe", settings.tenant, "nobody"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -80,7 +79,7 @@ def subscriber_id(env: dict[str, str]) -> str:
         timeout=60,
         check=False,
     )
-    assert unknown.returncode == 1 and "no user no-such-user" in unknown.stderr
+    assert unknown.returncode == 1 and "not_found" in unknown.stderr
     return user_id
 
 
@@ -89,14 +88,8 @@ def base_url(env: dict[str, str], data_dir: Path, subscriber_id: str) -> Iterato
     port = free_port()
     with open(data_dir / "hypercorn.log", "wb") as log:
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "hypercorn",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "wsgi:ksp_platform.monolith:app",
-            ],
+            # The README's command.
+            [sys.executable, "-m", "ksp_platform", "monolith", "--bind", f"127.0.0.1:{port}"],
             cwd=ROOT,
             env=env,
             stdout=log,

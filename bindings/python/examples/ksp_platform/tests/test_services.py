@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from _serve_svc import PACKAGE_ROOT, PASSWORD, admin, environment, free_port, oidc_issuer, serve
 
 sys.path.insert(0, str(PACKAGE_ROOT))

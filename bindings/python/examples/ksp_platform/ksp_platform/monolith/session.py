@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import bottle  # type: ignore[import-untyped]
-
 import caas
 
 ACCESS = "ksp_dostop"

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import bottle  # type: ignore[import-untyped]
-
 import caas
 
 from .. import common

@@ -26,5 +26,5 @@ moves, history, consent, erasure, the audit log — are CAAS's.
 ========================  ===============================================
 
 Tenants and their users are the platform administrator's:
-``python -m ksp_platform.services.admin``.
+``python -m ksp_platform.admin``.
 """

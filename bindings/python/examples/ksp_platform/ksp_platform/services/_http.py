@@ -8,14 +8,14 @@ import json
 import time
 from typing import Any
 
+import caas
+from caas.asgi import Problem, bearer_token, tenant_required
+from caas.starlette import Refused, context, instance
+from caas.starlette import problem_response as caas_problem
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 
-import caas
-from caas._web import bearer_token, tenant_required
-from caas.asgi import Problem
-from caas.starlette import Refused, context
 from ksp_platform import common
 
 #: How long a tenant (and its verifier) is kept before it is looked up
@@ -146,28 +146,11 @@ def ok(data: Any, status: int = 200) -> JSONResponse:
 
 
 def problem_response(request: Request, problem: Problem) -> Response:
-    """``problem`` as the server renders it; ``instance`` is the path as
-    sent (``caas.starlette.problem_response`` adds the mount's prefix
-    twice inside a Starlette ``Mount``, whose ``path`` includes ``root_path``)."""
-    data, headers = problem.render(request.scope["path"])
+    """``problem`` as the server renders it (``instance``: the path as sent)."""
+    data, headers = problem.render(instance(request))
     response = Response(data, status_code=problem.status)
     response.headers.update(dict(headers))
     return response
-
-
-async def refused(request: Request, exc: Exception) -> Response:
-    """A :class:`caas.starlette.Refused` as problem+json."""
-    if not isinstance(exc, Refused):
-        raise exc
-    return problem_response(request, exc.problem)
-
-
-async def caas_error(request: Request, exc: Exception) -> Response:
-    """A :class:`caas.CaasError` as the server's problem+json (the wheel has
-    a handler for :class:`caas.starlette.Refused` only)."""
-    if not isinstance(exc, caas.CaasError):
-        raise exc
-    return problem_response(request, Problem.from_error(exc))
 
 
 async def http_problem(request: Request, exc: Exception) -> Response:
@@ -187,7 +170,7 @@ async def internal(request: Request, exc: Exception) -> Response:
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     Exception: internal,
     HTTPException: http_problem,
-    Refused: refused,
-    caas.CaasError: caas_error,
+    Refused: caas_problem,
+    caas.CaasError: caas_problem,
 }
 """Every service's handlers: refusals and CAAS errors as problem+json."""

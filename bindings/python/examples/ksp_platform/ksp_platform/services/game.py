@@ -11,13 +11,13 @@ session service's.
 
 from __future__ import annotations
 
+import caas
+from caas.game import Match, ruleset
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-import caas
-from caas.game import Match, ruleset
 from ksp_platform import common
 from ksp_platform.services._http import EXCEPTION_HANDLERS, body, ok, ruleset_of
 

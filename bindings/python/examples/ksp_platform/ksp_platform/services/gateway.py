@@ -5,8 +5,7 @@ tenant's verifier).
 
 Serve it with Hypercorn (``python -m hypercorn
 ksp_platform.services.gateway:app``); the platform is opened on startup
-(lifespan) from the environment (:class:`ksp_platform.common.Settings` and
-:mod:`ksp_platform.services._env`).
+(lifespan) from the environment (:class:`ksp_platform.common.Settings`).
 """
 
 from __future__ import annotations
@@ -16,13 +15,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from caas.asgi import CaasMiddleware
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from caas.asgi import CaasMiddleware
 from ksp_platform import common
-from ksp_platform.services import _env, auth, game, history, ops, privacy, sessions
+from ksp_platform.services import auth, game, history, ops, privacy, sessions
 from ksp_platform.services._http import EXCEPTION_HANDLERS, Runtime
 
 TENANT_SOURCES = ("header", "subdomain", "path")
@@ -55,24 +54,6 @@ class WarmTenants:
         await self.app(scope, receive, send)
 
 
-class StarlettePaths:
-    """``CaasMiddleware`` hands a ``/t/{slug}/…`` request on with the prefix
-    moved from ``path`` to ``root_path``; Starlette (since 0.33) expects
-    ``path`` to keep ``root_path`` in front, and a ``Mount`` inside would not
-    match. This puts it back."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        root = scope.get("root_path", "")
-        if scope["type"] in ("http", "websocket") and root and not scope["path"].startswith(root):
-            scope = dict(scope, path=root + scope["path"])
-            if scope.get("raw_path") is not None:
-                scope["raw_path"] = root.encode("latin-1") + scope["raw_path"]
-        await self.app(scope, receive, send)
-
-
 def create_app(settings: common.Settings | None = None) -> ASGIApp:
     """The gateway; the platform opens when the server starts it
     (``settings`` default: :meth:`ksp_platform.common.Settings.from_env`)."""
@@ -81,7 +62,7 @@ def create_app(settings: common.Settings | None = None) -> ASGIApp:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         runtime.settings = runtime.settings or common.Settings.from_env()
-        runtime.platform = await _env.aopen_platform(runtime.settings)
+        runtime.platform = await runtime.settings.aopen()
         try:
             yield {"ksp": runtime}
         finally:
@@ -105,9 +86,9 @@ def create_app(settings: common.Settings | None = None) -> ASGIApp:
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
     )
-    domain = _env.base_domain(settings or common.Settings.from_env())
+    domain = (settings or common.Settings.from_env()).domain
     guarded = CaasMiddleware(
-        StarlettePaths(app), verifiers=runtime.verifier, tenant=TENANT_SOURCES, base_domain=domain
+        app, verifiers=runtime.verifier, tenant=TENANT_SOURCES, base_domain=domain
     )
     return ops.Metrics(WarmTenants(guarded, runtime, domain), routes)
 

@@ -5,12 +5,12 @@ rule set, and erasing them — a data-subject erasure of one category
 
 from __future__ import annotations
 
+import caas
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-import caas
 from ksp_platform import common
 from ksp_platform.services._http import EXCEPTION_HANDLERS, claims, ok, platform, ruleset_of, tenant
 

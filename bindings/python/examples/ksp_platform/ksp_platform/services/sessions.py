@@ -11,12 +11,12 @@ between players.
 
 from __future__ import annotations
 
+import caas
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-import caas
 from ksp_platform import common
 from ksp_platform.services._http import (
     EXCEPTION_HANDLERS,
@@ -29,21 +29,6 @@ from ksp_platform.services._http import (
     tenant,
 )
 from ksp_platform.services.game import weapon_of
-
-
-async def _keeps_history(request: Request, caller: caas.Claims) -> bool:
-    """:func:`ksp_platform.common.keeps_history`, awaited."""
-    if caller.kind != "user":
-        return False
-    decision = await platform(request).authz.aauthorize(
-        tenant(request),
-        {
-            "principal": {"type": "User", "id": caller.sub},
-            "action": common.KEEP_HISTORY,
-            "resource": {"type": "Game", "id": "history"},
-        },
-    )
-    return bool(decision["allow"])
 
 
 async def start(request: Request) -> Response:
@@ -62,7 +47,9 @@ async def start(request: Request) -> Response:
         raise caas.InvalidInput("`target` must be a number", field="target")
     # Matches between players are always kept (each player's history is
     # theirs); against the computer only a subscriber's are.
-    keep = opponent != "computer" or await _keeps_history(request, caller)
+    keep = opponent != "computer" or await common.akeeps_history(
+        platform(request), tenant(request), caller
+    )
     started = await platform(request).games.astart(
         tenant(request),
         caller.sub,

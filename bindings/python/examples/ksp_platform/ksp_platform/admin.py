@@ -1,12 +1,14 @@
-"""The platform administrator's commands (sync API; same environment as the
-gateway, see :mod:`ksp_platform.common`)::
+"""The platform administrator's commands, for both forms (sync API; the
+same ``KSP_*`` environment as the servers, see :mod:`ksp_platform.common`)::
 
-    python -m ksp_platform.services.admin tenant acme
-    python -m ksp_platform.services.admin user acme ann 'a long passphrase' --subscriber
-    python -m ksp_platform.services.admin identity-provider acme '{"kind": "oidc", …}'
-    python -m ksp_platform.services.admin audit acme
+    python -m ksp_platform.admin tenant ksp
+    python -m ksp_platform.admin user ksp ann 'a long passphrase' --subscriber
+    python -m ksp_platform.admin subscribe ksp ann        # an existing user (by username or email)
+    python -m ksp_platform.admin identity-provider ksp '{"kind": "oidc", …}'
+    python -m ksp_platform.admin audit ksp                # the entries and their verification
 
-Each prints its result as JSON.
+Each prints its result as JSON. Without Redis, a running server sees a role
+assigned here only after it restarts (roles are cached in-process).
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ import sys
 from typing import Any
 
 import caas
+
 from ksp_platform import common
-from ksp_platform.services import _env
 
 
 def run(args: argparse.Namespace, platform: caas.Platform) -> Any:
@@ -31,6 +33,10 @@ def run(args: argparse.Namespace, platform: caas.Platform) -> Any:
             principal = {"type": "User", "id": user["id"]}
             platform.authz.assign_role(tenant, common.SUBSCRIBERS, principal)
         return user
+    if args.command == "subscribe":
+        user = platform.auth.find_user(tenant, args.login)
+        platform.authz.assign_role(tenant, common.SUBSCRIBERS, {"type": "User", "id": user["id"]})
+        return {"subscriber": user["id"], "username": user.get("username")}
     if args.command == "identity-provider":
         return platform.auth.create_identity_provider(tenant, json.loads(args.provider))
     return {
@@ -40,7 +46,7 @@ def run(args: argparse.Namespace, platform: caas.Platform) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ksp_platform.services.admin")
+    parser = argparse.ArgumentParser(prog="python -m ksp_platform.admin")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("tenant", help="create a tenant (and set it up)").add_argument("slug")
     user = commands.add_parser("user", help="create a user of a tenant")
@@ -48,12 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("username")
     user.add_argument("password")
     user.add_argument("--subscriber", action="store_true", help="their matches are kept")
+    subscribe = commands.add_parser("subscribe", help="give a user the subscribers role")
+    subscribe.add_argument("slug")
+    subscribe.add_argument("login", help="the user's username or email")
     provider = commands.add_parser("identity-provider", help="add an upstream OIDC provider")
     provider.add_argument("slug")
     provider.add_argument("provider", help="the provider as JSON (kind, name, client_id, …)")
     commands.add_parser("audit", help="the audit log and its verification").add_argument("slug")
     args = parser.parse_args(argv)
-    with _env.open_platform(common.Settings.from_env()) as platform:
+    with common.Settings.from_env().open() as platform:
         try:
             print(json.dumps(run(args, platform), indent=2))
         except caas.CaasError as e:
