@@ -104,6 +104,16 @@ impl Consents {
         for c in &new.categories {
             check_id(c, "categories")?;
         }
+        // Registering the same purpose again (every instance of an app at
+        // start-up) changes nothing, and so is not audited as a change.
+        if let Ok(current) = self.purpose(tenant, &new.id).await
+            && current.description == new.description
+            && current.legal_basis == new.legal_basis
+            && current.categories == new.categories
+            && current.retention == new.retention
+        {
+            return Ok(current);
+        }
         let now = self.clock.now();
         let basis = serde_json::to_value(new.legal_basis)?;
         let basis = basis.as_str().unwrap_or("consent").to_owned();

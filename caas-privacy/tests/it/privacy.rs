@@ -139,6 +139,24 @@ async fn consent_is_given_withdrawn_and_expires(b: &Backend) {
         .put_purpose(&f.t, purpose("analytics"), "admin")
         .await
         .unwrap();
+    // The same purpose again is no change (nothing audited); a new
+    // description is.
+    let size = f.log.checkpoint(&f.t).await.unwrap().checkpoint.size;
+    let again = p
+        .consents()
+        .put_purpose(&f.t, purpose("analytics"), "admin");
+    assert_eq!(again.await.unwrap().description, "we use it for analytics");
+    assert_eq!(f.log.checkpoint(&f.t).await.unwrap().checkpoint.size, size);
+    let reworded = NewPurpose {
+        description: "we count visits".into(),
+        ..purpose("analytics")
+    };
+    let changed = p.consents().put_purpose(&f.t, reworded, "admin").await;
+    assert_eq!(changed.unwrap().description, "we count visits");
+    assert_eq!(
+        f.log.checkpoint(&f.t).await.unwrap().checkpoint.size,
+        size + 1
+    );
     let bad = NewPurpose {
         id: "Bad Id".into(),
         ..purpose("x")

@@ -5,6 +5,8 @@ same ``KSP_*`` environment as the servers, see :mod:`ksp_platform.common`)::
     python -m ksp_platform.admin user ksp ann 'a long passphrase' --subscriber
     python -m ksp_platform.admin subscribe ksp ann        # an existing user (by username or email)
     python -m ksp_platform.admin identity-provider ksp '{"kind": "oidc", …}'
+    python -m ksp_platform.admin export ksp ann           # everything held about a user (Art. 15/20)
+    python -m ksp_platform.admin erase ksp ann            # erases the user everywhere (Art. 17)
     python -m ksp_platform.admin audit ksp                # the entries and their verification
 
 Each prints its result as JSON. Without Redis, a running server sees a role
@@ -37,6 +39,11 @@ def run(args: argparse.Namespace, platform: caas.Platform) -> Any:
         user = platform.auth.find_user(tenant, args.login)
         platform.authz.assign_role(tenant, common.SUBSCRIBERS, {"type": "User", "id": user["id"]})
         return {"subscriber": user["id"], "username": user.get("username")}
+    if args.command in ("export", "erase"):
+        user = platform.auth.find_user(tenant, args.login)
+        if args.command == "export":
+            return platform.privacy.export_subject(tenant, user["id"])
+        return platform.privacy.erase_subject(tenant, user["id"])
     if args.command == "identity-provider":
         return platform.auth.create_identity_provider(tenant, json.loads(args.provider))
     return {
@@ -57,12 +64,26 @@ def main(argv: list[str] | None = None) -> int:
     subscribe = commands.add_parser("subscribe", help="give a user the subscribers role")
     subscribe.add_argument("slug")
     subscribe.add_argument("login", help="the user's username or email")
+    for name, what in (
+        ("export", "export everything held about a user"),
+        ("erase", "erase a user"),
+    ):
+        sub = commands.add_parser(name, help=what)
+        sub.add_argument("slug")
+        sub.add_argument("login", help="the user's username or email")
     provider = commands.add_parser("identity-provider", help="add an upstream OIDC provider")
     provider.add_argument("slug")
     provider.add_argument("provider", help="the provider as JSON (kind, name, client_id, …)")
     commands.add_parser("audit", help="the audit log and its verification").add_argument("slug")
     args = parser.parse_args(argv)
-    with common.Settings.from_env().open() as platform:
+    settings = common.Settings.from_env()
+    if settings.redis_url is None and args.command in ("subscribe", "erase", "user"):
+        print(
+            "note: without KSP_REDIS_URL a running server keeps roles and revocations "
+            "in its own process: restart it to see this change",
+            file=sys.stderr,
+        )
+    with settings.open() as platform:
         try:
             print(json.dumps(run(args, platform), indent=2))
         except caas.CaasError as e:

@@ -569,3 +569,30 @@ def test_erasing_kspov_keeps_ksp_and_the_audit_log(
     details = erased[0]["details"]
     assert (details["category"], details["part"]) == (common.GAME_HISTORY, "kspov")
     assert details["records"] == len(kspov_before)
+
+
+def test_a_player_exports_then_erases_their_data(base_url: str) -> None:
+    with client(base_url) as c:
+        signed_up = c.post("/registracija/", data={"username": "zala", "password": PASSWORD})
+        see_other(signed_up, "/?registriran=1")
+        see_other(login(c, "zala", PASSWORD), "/end/")
+        menu = c.get("/end/")
+        assert 'href="/moji_podatki/"' in menu.text and 'data-brisi="/izbrisi_me/"' in menu.text
+        finished_match(c, "ksp", ["0"])
+        exported = c.get("/moji_podatki/")
+        assert exported.status_code == 200
+        assert exported.headers["content-disposition"].startswith("attachment")
+        sources = {m["source"] for m in exported.json()["manifest"]}
+        assert {"caas-auth.accounts", "caas-game.history"} <= sources
+        token = c.cookies["ksp_dostop"]
+        see_other(c.delete("/izbrisi_me/"), "/")
+        assert "ksp_dostop" not in c.cookies
+    with client(base_url) as c:
+        c.cookies.set("ksp_dostop", token)
+        see_other(c.get("/end/"), "/")  # the account and its sessions are gone
+        see_other(login(c, "zala", PASSWORD), "/?valid=0")
+        # A guest has nothing to export or erase.
+        see_other(login(c, "Gost"), "/end/")
+        assert 'href="/moji_podatki/"' not in c.get("/end/").text
+        assert c.get("/moji_podatki/").status_code == 403
+        assert c.delete("/izbrisi_me/").status_code == 403

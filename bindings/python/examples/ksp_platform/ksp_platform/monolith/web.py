@@ -235,6 +235,34 @@ def create_app(settings: common.Settings | None = None) -> bottle.Bottle:
         session.end()
         return see_other("/")
 
+    # --- the player's data (GDPR Art. 15/20 and 17, self-service) ------------------
+
+    @route("/moji_podatki/")
+    @signed_in
+    def my_data(claims: caas.Claims) -> str:
+        if claims.kind != "user":
+            return error_page(403, "Gost nima shranjenih podatkov.")
+        exported = platform.privacy.export_subject(tenant, claims.sub)
+        bottle.response.content_type = "application/json; charset=utf-8"
+        bottle.response.set_header(
+            "Content-Disposition", 'attachment; filename="moji_podatki.json"'
+        )
+        return json.dumps(exported, indent=2, ensure_ascii=False)
+
+    @route("/izbrisi_me/", "DELETE")
+    @signed_in
+    def erase_me(claims: caas.Claims) -> str:
+        """An erasure request the signed-in player files, and the app (the
+        controller) carries out at once: the session proves who asks."""
+        if claims.kind != "user":
+            return error_page(403, "Gost nima shranjenih podatkov.")
+        privacy = platform.privacy
+        filed = privacy.submit_request(tenant, claims.sub, {"kind": "erasure"}, by=claims.sub)
+        privacy.verify_request(tenant, filed["id"], by="ksp-platform", note="signed-in player")
+        privacy.approve_request(tenant, filed["id"], by="ksp-platform")
+        session.end()
+        return see_other("/")
+
     # --- the menu and the games --------------------------------------------------
 
     def name(claims: caas.Claims) -> str:
@@ -247,7 +275,12 @@ def create_app(settings: common.Settings | None = None) -> bottle.Bottle:
     @route("/end/")
     @signed_in
     def menu(claims: caas.Claims) -> str:
-        return page("zacetni_menu", uporabnik=name(claims), user_id=claims.sub)
+        return page(
+            "zacetni_menu",
+            uporabnik=name(claims),
+            user_id=claims.sub,
+            ima_racun=claims.kind == "user",
+        )
 
     def new_game(ruleset: str) -> None:
         @route(f"/nova_igra_{ruleset}/", "HEAD")

@@ -7,5 +7,11 @@
     <form action="/nova_igra_kspov/" method="GET">
         <button type="submit" class="gumb">KŠPOV</button>
     </form>
+    % if ima_racun:
+    <p class="majhno">
+        <a href="/moji_podatki/">Moji podatki (JSON)</a>
+        <button type="button" class="zacetni" data-brisi="/izbrisi_me/">IZBRIŠI MOJ RAČUN</button>
+    </p>
+    % end
     <p class="majhno">ID: {{user_id}}</p>
 </div>
