@@ -1,23 +1,22 @@
 """Helpers of ``test_services.py``: the gateway served by Hypercorn in a
-subprocess, the admin CLI, and a stand-in upstream OIDC provider (PyJWT
-signs its ID tokens)."""
+subprocess, the admin CLI, and a real ``caas-server`` (``CAAS_SERVER_BIN``)
+as the tenants' upstream OpenID provider — its admin API makes a tenant, a
+user and our OAuth client; :func:`authorize` follows its login and consent
+pages like a browser."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
-import secrets
+import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -96,116 +95,148 @@ def serve(env: dict[str, str], port: int, *, workers: int = 1) -> Iterator[str]:
             proc.wait()
 
 
-class Upstream:
-    """A stand-in upstream OpenID Connect provider: discovery, JWKS, an
-    authorize endpoint that logs ``user`` in at once (answering the
-    ``redirect_uri`` with a code), and a token endpoint that checks PKCE and
-    answers an EdDSA-signed ID token."""
+# --- a real caas-server as the upstream OpenID provider ----------------------
 
-    def __init__(self, user: dict[str, Any]) -> None:
-        self.user = user
-        self.codes: dict[str, dict[str, str]] = {}
-        self.base = ""
-        self._key: Any = None
-
-    @property
-    def key(self) -> Any:
-        """The signing key (made when first needed: only a login needs
-        ``cryptography`` and PyJWT)."""
-        if self._key is None:
-            from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-            self._key = Ed25519PrivateKey.generate()
-        return self._key
-
-    def jwks(self) -> dict[str, Any]:
-        from jwt.algorithms import OKPAlgorithm
-
-        jwk: dict[str, Any] = OKPAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
-        return {"keys": [{**jwk, "kid": "up-1", "use": "sig", "alg": "EdDSA"}]}
-
-    def discovery(self) -> dict[str, Any]:
-        return {
-            "issuer": self.base,
-            "authorization_endpoint": f"{self.base}/authorize",
-            "token_endpoint": f"{self.base}/token",
-            "jwks_uri": f"{self.base}/jwks",
-            "response_types_supported": ["code"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["EdDSA"],
-            "code_challenge_methods_supported": ["S256"],
-        }
-
-    def authorize(self, query: dict[str, str]) -> str:
-        """Where the browser goes next: the redirect URI with a code."""
-        code = secrets.token_urlsafe(16)
-        self.codes[code] = query
-        answer = urllib.parse.urlencode({"code": code, "state": query["state"]})
-        return f"{query['redirect_uri']}?{answer}"
-
-    def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
-        import jwt
-
-        asked = self.codes.pop(form.get("code", ""), None)
-        verifier = form.get("code_verifier", "").encode()
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=")
-        if asked is None or challenge.decode() != asked["code_challenge"]:
-            return 400, {"error": "invalid_grant"}
-        now = int(time.time())
-        claims = {
-            "iss": self.base,
-            "aud": asked["client_id"],
-            "iat": now,
-            "exp": now + 300,
-            "nonce": asked["nonce"],
-            **self.user,
-        }
-        id_token = jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": "up-1"})
-        return 200, {"access_token": "upstream", "token_type": "Bearer", "id_token": id_token}
+#: The admin key of :func:`caas_server`.
+ADMIN_KEY = "an-admin-key-of-at-least-32-characters-for-tests"
 
 
 @contextmanager
-def oidc_issuer(user: dict[str, Any] | None = None) -> Iterator[Upstream]:
-    """:class:`Upstream` served on a free port until the block ends."""
-    upstream = Upstream(user or {"sub": "upstream-1"})
-
-    class Handler(BaseHTTPRequestHandler):
-        def answer(self, status: int, body: Any = None, location: str | None = None) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            if location is not None:
-                self.send_header("location", location)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:
-            url = urllib.parse.urlsplit(self.path)
-            if url.path == "/authorize":
-                query = dict(urllib.parse.parse_qsl(url.query))
-                self.answer(302, location=upstream.authorize(query))
-            elif url.path == "/.well-known/openid-configuration":
-                self.answer(200, upstream.discovery())
-            elif url.path == "/jwks":
-                self.answer(200, upstream.jwks())
-            else:
-                self.answer(404, {})
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("content-length", "0"))
-            form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
-            self.answer(*upstream.token(form))
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    upstream.base = f"http://127.0.0.1:{server.server_address[1]!s}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def caas_server(binary: str) -> Iterator[str]:
+    """``binary serve`` (a ``caas-server``) on SQLite in memory with
+    :data:`ADMIN_KEY`, on a free port until the block ends: its base URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "CAAS_LISTEN": f"127.0.0.1:{port}",
+        "CAAS_PUBLIC_URL": base,
+        "CAAS_DATABASE_URL": "sqlite::memory:",
+        "CAAS_ADMIN_KEY": ADMIN_KEY,
+        "CAAS_LOG": "warn",
+    }
+    proc = subprocess.Popen([binary, "serve"], env=env)
     try:
-        yield upstream
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"caas-server exited with {proc.returncode}")
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("caas-server did not start")
+            time.sleep(0.05)
+        yield base
     finally:
-        server.shutdown()
-        server.server_close()
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@dataclass
+class Upstream:
+    """A tenant of a running ``caas-server``: its issuer, a user who can log
+    in there, and a confidential OAuth client of ours."""
+
+    issuer: str
+    login: str
+    email: str
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+
+
+def upstream_tenant(server: str, slug: str, redirect_uri: str) -> Upstream:
+    """Creates tenant ``slug`` of ``server`` (admin API) with a user and a
+    confidential client whose only redirect URI is ``redirect_uri``."""
+    made = httpx.post(
+        f"{server}/v1/admin/tenants",
+        headers={"authorization": f"Bearer {ADMIN_KEY}"},
+        json={
+            "slug": slug,
+            "name": "Upstream",
+            "admin": {"email": "boss@up.example", "password": PASSWORD},
+        },
+    )
+    assert made.status_code == 201, made.text
+    head = {"x-tenant-id": slug}
+    logged_in = httpx.post(
+        f"{server}/v1/auth/login",
+        headers=head,
+        json={"login": "boss@up.example", "password": PASSWORD},
+    )
+    assert logged_in.status_code == 200, logged_in.text
+    head["authorization"] = f"Bearer {logged_in.json()['access_token']}"
+    user = httpx.post(
+        f"{server}/v1/users",
+        headers=head,
+        json={
+            "email": "zoe@up.example",
+            "username": "zoe",
+            "display_name": "Zoe",
+            "password": PASSWORD,
+            # The provider vouches for the address (its ID tokens say so).
+            "attributes": {"email_verified": True},
+        },
+    )
+    assert user.status_code == 201, user.text
+    client = httpx.post(
+        f"{server}/v1/oauth/clients",
+        headers=head,
+        json={
+            "name": "KSP",
+            "client_type": "confidential",
+            "redirect_uris": [redirect_uri],
+            "grant_types": ["authorization_code"],
+        },
+    )
+    assert client.status_code == 201, client.text
+    body = client.json()
+    return Upstream(
+        issuer=f"{server}/t/{slug}",
+        login="zoe",
+        email="zoe@up.example",
+        client_id=body["id"],
+        client_secret=body["client_secret"],
+        redirect_uri=redirect_uri,
+    )
+
+
+def authorize(upstream: Upstream, url: str, *, decision: str = "allow") -> str:
+    """A browser of its own following the provider's pages from ``url`` (the
+    authorize URL): logs the user in, answers the consent page with
+    ``decision`` (``allow`` or ``deny``), and returns the URL the provider
+    sends it back to (``upstream.redirect_uri`` with a code or an error)."""
+
+    def hidden(html: str, name: str) -> str | None:
+        found = re.search(f'name="{name}" value="([^"]*)"', html)
+        return found[1] if found else None
+
+    consented = False
+    with httpx.Client(headers={"accept-language": "en"}, timeout=10) as browser:
+        page = browser.get(url)
+        for _ in range(10):
+            if page.status_code in (302, 303):
+                location = urllib.parse.urljoin(str(page.url), page.headers["location"])
+                if location.startswith(f"{upstream.redirect_uri}?"):
+                    assert consented or decision == "allow", "no consent page to deny"
+                    return location
+                page = browser.get(location)
+                continue
+            assert page.status_code == 200, page.text[:300]
+            form = {"csrf": hidden(page.text, "csrf"), "request": hidden(page.text, "request")}
+            base = str(page.url).split("/oauth2/")[0]
+            if 'name="password"' in page.text:
+                login = {"login": upstream.login, "password": PASSWORD}
+                page = browser.post(f"{base}/oauth2/login", data={**form, **login})
+            else:
+                assert 'name="decision"' in page.text, page.text[:300]
+                consented = True
+                page = browser.post(f"{base}/oauth2/consent", data={**form, "decision": decision})
+    raise AssertionError("the provider did not send the browser back")

@@ -4,11 +4,15 @@ subprocess), driven with httpx.
 The embedded default (SQLite in a temporary ``KSP_DATA_DIR``) always; two
 Hypercorn processes on one PostgreSQL + Redis when
 ``CAAS_TEST_DATABASE_URL`` and ``CAAS_TEST_REDIS_URL`` are set (with
-``CAAS_TEST_REQUIRE_BACKENDS=1`` their absence fails the run).
+``CAAS_TEST_REQUIRE_BACKENDS=1`` their absence fails the run). The
+upstream (OIDC) login goes through a real ``caas-server`` as the provider
+(``CAAS_SERVER_BIN``; skipped without it, failed with
+``CAAS_TEST_REQUIRE_BACKENDS=1``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import sys
@@ -23,7 +27,18 @@ from typing import Any
 import httpx
 import pytest
 
-from _serve_svc import PACKAGE_ROOT, PASSWORD, admin, environment, free_port, oidc_issuer, serve
+from _serve_svc import (
+    PACKAGE_ROOT,
+    PASSWORD,
+    Upstream,
+    admin,
+    authorize,
+    caas_server,
+    environment,
+    free_port,
+    serve,
+    upstream_tenant,
+)
 
 sys.path.insert(0, str(PACKAGE_ROOT))
 
@@ -222,71 +237,122 @@ def test_guest_login_and_register(site: Site) -> None:
     assert site.login(site.acme, "dee")["access_token"]
 
 
-def _provider(site: Site, issuer: str) -> str:
-    provider = admin(
-        site.env,
-        "identity-provider",
-        site.acme,
-        '{"kind": "oidc", "name": "Upstream", "client_id": "ksp", '
-        f'"client_secret": "{secrets.token_hex(16)}", "issuer": "{issuer}"}}',
-    )
+@pytest.fixture(scope="module")
+def upstream(site: Site) -> Iterator[Upstream]:
+    """A real ``caas-server`` (``CAAS_SERVER_BIN``) as acme's upstream
+    provider: a tenant there with a user and our client, whose redirect URI
+    is the gateway's callback (``{KSP_PUBLIC_URL}/t/{slug}/auth/callback``)."""
+    binary = os.environ.get("CAAS_SERVER_BIN")
+    if not binary:
+        if os.environ.get("CAAS_TEST_REQUIRE_BACKENDS") == "1":
+            pytest.fail("CAAS_SERVER_BIN is required")
+        pytest.skip("CAAS_SERVER_BIN is not set")
+    callback = f"{site.env['KSP_PUBLIC_URL']}/t/{site.acme}/auth/callback"
+    with caas_server(binary) as server:
+        yield upstream_tenant(server, "upstream", callback)
+
+
+def _provider(site: Site, upstream: Upstream) -> str:
+    """Configures ``upstream`` for acme (the admin CLI): the provider's id."""
+    config = {
+        "kind": "oidc",
+        "name": "Upstream",
+        "client_id": upstream.client_id,
+        "client_secret": upstream.client_secret,
+        "issuer": upstream.issuer,
+    }
+    provider = admin(site.env, "identity-provider", site.acme, json.dumps(config))
+    assert "client_secret" not in provider
     found: str = provider["id"]
     return found
 
 
-def test_upstream_login_redirects_with_state_and_pkce(site: Site) -> None:
-    with oidc_issuer() as upstream:
-        provider = {"id": _provider(site, upstream.base)}
-        browser = httpx.Client(base_url=f"{site.base}/t/{site.acme}")
-        started = browser.get("/auth/login", params={"provider": provider["id"]})
-        assert started.status_code == 303, started.text
-        location = urllib.parse.urlsplit(started.headers["location"])
-        assert (
-            f"{location.scheme}://{location.netloc}{location.path}" == f"{upstream.base}/authorize"
-        )
-        query = dict(urllib.parse.parse_qsl(location.query))
-        assert query["state"] and query["nonce"] and query["code_challenge"]
-        assert query["code_challenge_method"] == "S256"
-        assert query["client_id"] == "ksp" and query["response_type"] == "code"
-        assert query["redirect_uri"] == f"{site.base}/t/{site.acme}/auth/callback"
-        cookies = started.headers.get_list("set-cookie")
-        assert cookies and all("httponly" in c.lower() for c in cookies)
+def test_upstream_login_redirects_with_state_and_pkce(site: Site, upstream: Upstream) -> None:
+    provider = _provider(site, upstream)
+    browser = httpx.Client(base_url=f"{site.base}/t/{site.acme}")
+    started = browser.get("/auth/login", params={"provider": provider})
+    assert started.status_code == 303, started.text
+    location = urllib.parse.urlsplit(started.headers["location"])
+    assert (
+        f"{location.scheme}://{location.netloc}{location.path}"
+        == f"{upstream.issuer}/oauth2/authorize"
+    )
+    query = dict(urllib.parse.parse_qsl(location.query))
+    assert query["state"] and query["nonce"] and query["code_challenge"]
+    assert query["code_challenge_method"] == "S256"
+    assert query["client_id"] == upstream.client_id and query["response_type"] == "code"
+    assert query["redirect_uri"] == upstream.redirect_uri
+    cookies = started.headers.get_list("set-cookie")
+    assert cookies and all("httponly" in c.lower() for c in cookies)
 
-        # Refused: an unknown state; the right state without the cookie.
-        unknown = browser.get("/auth/callback", params={"state": "not-a-state", "code": "x"})
-        assert unknown.status_code in (400, 401) and is_problem(unknown, unknown.status_code)
-        without_cookie = httpx.get(
-            f"{site.base}/t/{site.acme}/auth/callback",
-            params={"state": query["state"], "code": "x"},
-        )
-        assert without_cookie.status_code in (400, 401)
-        assert is_problem(without_cookie, without_cookie.status_code)
+    # Refused: an unknown state; the right state without the cookie.
+    unknown = browser.get("/auth/callback", params={"state": "not-a-state", "code": "x"})
+    assert unknown.status_code in (400, 401) and is_problem(unknown, unknown.status_code)
+    without_cookie = httpx.get(
+        f"{site.base}/t/{site.acme}/auth/callback",
+        params={"state": query["state"], "code": "x"},
+    )
+    assert without_cookie.status_code in (400, 401)
+    assert is_problem(without_cookie, without_cookie.status_code)
 
-        # The refused callback used up its state, even for the right browser.
-        late = browser.get("/auth/callback", params={"state": query["state"], "code": "x"})
-        assert is_problem(late, 400)
+    # The refused callback used up its state, even for the right browser.
+    late = browser.get("/auth/callback", params={"state": query["state"], "code": "x"})
+    assert is_problem(late, 400)
 
 
-def test_upstream_login_round_trip(site: Site) -> None:
-    pytest.importorskip("jwt", reason="the stand-in provider signs with PyJWT")
-    user = {"sub": "upstream-zoe", "email": "zoe@upstream.example", "email_verified": True}
-    with oidc_issuer(user) as upstream:
-        provider = _provider(site, upstream.base)
-        browser = httpx.Client(base_url=f"{site.base}/t/{site.acme}")
-        # The provider logs zoe in at once and sends the browser back.
+def _query(url: str) -> dict[str, str]:
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+
+
+def test_upstream_login_round_trip(site: Site, upstream: Upstream) -> None:
+    provider = _provider(site, upstream)
+    browser = httpx.Client(base_url=f"{site.base}/t/{site.acme}", timeout=10)
+
+    def start(decision: str = "allow") -> str:
+        """The gateway's login, the provider's pages: where the provider
+        sends the browser back (the gateway's callback, code or error)."""
         started = browser.get("/auth/login", params={"provider": provider})
-        back = httpx.get(started.headers["location"])
-        assert back.status_code == 302
-        tokens = browser.get(back.headers["location"])
-        assert tokens.status_code == 200, tokens.text
-        assert tokens.json()["created"] is True
-        claims = browser.post("/auth/validate", json={"token": tokens.json()["access_token"]})
-        assert claims.json()["sub"] == tokens.json()["user_id"]
-        bearer = {"authorization": f"Bearer {tokens.json()['access_token']}"}
-        me = browser.get("/auth/user-info", headers=bearer).json()
-        assert me["id"] == tokens.json()["user_id"] and me["email"] == "zoe@upstream.example"
-        replayed = browser.get(back.headers["location"])
-        assert replayed.status_code in (400, 401) and is_problem(replayed, replayed.status_code)
+        assert started.status_code == 303, started.text
+        assert {*browser.cookies} >= {"ksp_federation", "ksp_federation_provider"}
+        back = authorize(upstream, started.headers["location"], decision=decision)
+        assert back.startswith(f"{upstream.redirect_uri}?")
+        return back
+
+    # Zoe refuses on the provider's consent page: the gateway shows the
+    # refusal and logs no one in.
+    denied = start("deny")
+    assert _query(denied)["error"] == "access_denied"
+    assert is_problem(browser.get(denied), 400)
+
+    # A real code, but called back without the binding cookies (another
+    # browser): refused, and the state is used up for the right browser too.
+    back = start()
+    assert _query(back)["code"]
+    stolen = httpx.get(back)
+    assert stolen.status_code in (400, 401) and is_problem(stolen, stolen.status_code)
+    assert is_problem(browser.get(back), 400)
+
+    # The whole round trip: the tenant's tokens for the provider's user.
+    back = start()
+    tokens = browser.get(back)
+    assert tokens.status_code == 200, tokens.text
+    done = tokens.json()
+    assert done["created"] is True and done["access_token"] and done["refresh_token"]
+    claims = browser.post("/auth/validate", json={"token": done["access_token"]})
+    assert claims.status_code == 200, claims.text
+    assert claims.json()["sub"] == done["user_id"] and "fed" in claims.json()["amr"]
+    assert claims.json()["tenant_id"] == site.users["ann"]["tenant_id"]
+    bearer = {"authorization": f"Bearer {done['access_token']}"}
+    me = browser.get("/auth/user-info", headers=bearer).json()
+    assert me["id"] == done["user_id"] and me["email"] == upstream.email
+    # Replayed: the state was single use.
+    replayed = browser.get(back)
+    assert replayed.status_code in (400, 401) and is_problem(replayed, replayed.status_code)
+
+    # Zoe again: the same account, not a new one.
+    again = browser.get(start())
+    assert again.status_code == 200, again.text
+    assert again.json()["created"] is False and again.json()["user_id"] == done["user_id"]
 
 
 # --- game, history, privacy ----------------------------------------------------
