@@ -108,10 +108,20 @@ pub trait DataSubjectSource: Send + Sync + Debug {
     /// Erases `subject`'s data by `method`.
     async fn erase(&self, subject: &SubjectRef, method: ErasureMethod) -> Result<ErasureOutcome>;
 
+    /// Whether [`DataSubjectSource::erase_category`] can erase `category`
+    /// (narrowed to a `part` when `with_part`) apart from the rest; asked of
+    /// every source before any erases, so that none is half done (default:
+    /// no).
+    fn separates(&self, category: &str, with_part: bool) -> bool {
+        let _ = (category, with_part);
+        false
+    }
+
     /// Erases only `subject`'s data of `category` by `method`, narrowed to
     /// `part` when given (a subset the source names: caas-game's history
     /// takes a rule set id). `None` when this source cannot erase the
-    /// category apart from the rest (the default).
+    /// category apart from the rest (the default; see
+    /// [`DataSubjectSource::separates`]).
     async fn erase_category(
         &self,
         subject: &SubjectRef,
@@ -265,6 +275,10 @@ impl DataSubjectSource for RecordingDataSubjectSource {
             records: records as u64,
             retained: Vec::new(),
         })
+    }
+
+    fn separates(&self, category: &str, with_part: bool) -> bool {
+        !with_part && self.categories.iter().any(|c| c.name == category)
     }
 
     /// Removes `category` alone; it has no parts (`None` for a `part`).

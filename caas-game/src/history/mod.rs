@@ -495,6 +495,10 @@ impl DataSubjectSource for GameHistorySource {
         })
     }
 
+    fn separates(&self, category: &str, _with_part: bool) -> bool {
+        category == "game_history"
+    }
+
     async fn erase_category(
         &self,
         subject: &SubjectRef,

@@ -7,6 +7,7 @@ use caas_core::{ErasureMethod, Error, Result, Retained, SubjectRef};
 
 use super::Requests;
 use super::model::{ErasureReport, SourceErasure};
+use crate::check::check_subject;
 
 /// The longest category or part name accepted.
 const MAX_NAME: usize = 128;
@@ -39,9 +40,20 @@ impl Requests {
         method: ErasureMethod,
         by: &str,
     ) -> Result<ErasureReport> {
+        // Everything that can refuse is checked before anything is erased:
+        // an erasure that fails half-way, or goes unaudited, is worse than
+        // none.
+        check_subject(&who.subject)?;
+        check_subject(by).map_err(|e| e.with_field("by"))?;
         check_name(category, "category")?;
         if let Some(part) = part {
             check_name(part, "part")?;
+        }
+        if part.is_some() && method == ErasureMethod::Anonymize {
+            return Err(Error::invalid_input(
+                "a part of a category is erased by `delete`, not anonymized",
+            )
+            .with_field("part"));
         }
         let holding: Vec<_> = self
             .sources
@@ -55,6 +67,19 @@ impl Requests {
                     .with_field("category")
                     .with_code("unknown_category"),
             );
+        }
+        if let Some(source) = holding
+            .iter()
+            .find(|s| !s.separates(category, part.is_some()))
+        {
+            return Err(Error::invalid_input(format!(
+                "`{}` cannot erase `{category}`{} apart from the rest of the subject's data: \
+                 file an erasure request",
+                source.name(),
+                if part.is_some() { " by part" } else { "" },
+            ))
+            .with_field("category")
+            .with_code("category_not_separable"));
         }
         let holds: Vec<_> = self
             .holds

@@ -636,6 +636,20 @@ async fn one_category_is_erased_alone_and_audited(b: &Backend) {
     let first = caas_core::AuditEvent::new(b.clock.as_ref(), "test.first").tenant(f.t);
     caas_core::AuditSink::record(&f.log, first).await.unwrap();
     let before = f.log.checkpoint(&f.t).await.unwrap();
+    // An actor the audit log would refuse is refused before anything goes.
+    let bad_actor = p
+        .requests()
+        .erase_category(
+            &ana,
+            "game_history",
+            None,
+            ErasureMethod::Delete,
+            "ana\n\x1b[31m",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(bad_actor.field(), Some("by"));
+    assert_eq!(source.export(&ana).await.unwrap().categories.len(), 2);
 
     let report = p
         .requests()
@@ -685,6 +699,12 @@ async fn one_category_is_erased_alone_and_audited(b: &Backend) {
     assert!(
         proof.verify(&before, &retold, None).is_err(),
         "a note changed after signing"
+    );
+    let mut relabelled = after.clone();
+    relabelled.checkpoint.size += 1;
+    assert!(
+        proof.verify(&before, &relabelled, None).is_err(),
+        "fields the note does not sign"
     );
 
     // Refusals change nothing.

@@ -47,6 +47,10 @@ impl ConsistencyProof {
     ) -> std::result::Result<(), String> {
         let key = trusted_key.unwrap_or(&old.verifier_key);
         let (a, b) = (old.verify(Some(key))?, new.verify(Some(key))?);
+        // A reader looks at `checkpoint`: it must be what the note signs.
+        if a != old.checkpoint || b != new.checkpoint {
+            return Err("a checkpoint's fields differ from the note it carries".to_owned());
+        }
         if (a.size, b.size) != (self.from, self.to) {
             return Err(format!(
                 "the proof is from {} to {}; the checkpoints are of {} and {} entries",

@@ -26,9 +26,10 @@ from ksp_platform import common
 
 
 def run(args: argparse.Namespace, platform: caas.Platform) -> Any:
-    tenant = common.tenant(platform, args.slug)
     if args.command == "tenant":
+        tenant = common.tenant(platform, args.slug)
         return {"id": tenant.id, "slug": tenant.slug, "name": tenant.name}
+    tenant = platform.tenants.get(args.slug)  # a typo is not a new tenant
     if args.command == "user":
         user = platform.auth.create_user(tenant, username=args.username, password=args.password)
         if args.subscriber:

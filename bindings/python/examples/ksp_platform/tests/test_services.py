@@ -82,6 +82,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         KSP_BASE_DOMAIN="ksp.test",
     )
     acme, globex = _slug("acme"), _slug("globex")
+    for slug in (acme, globex):
+        admin(env, "tenant", slug)
     users = {
         "ann": admin(env, "user", acme, "ann", PASSWORD, "--subscriber"),
         "bob": admin(env, "user", acme, "bob", PASSWORD, "--subscriber"),
@@ -520,6 +522,7 @@ def test_two_processes_serve_one_match_without_losing_a_move() -> None:
         KSP_PUBLIC_URL="http://ksp.test",
     )
     acme = _slug("acme")
+    admin(env, "tenant", acme)
     ids = {
         name: admin(env, "user", acme, name, PASSWORD, "--subscriber")["id"]
         for name in ("ann", "bob")

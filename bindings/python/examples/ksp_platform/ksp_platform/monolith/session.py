@@ -19,8 +19,13 @@ class NoSession(Exception):
     """No valid session: the caller goes back to the login page."""
 
 
+PUBLIC_HTTPS = False
+"""Whether the app's public URL is https (set by ``create_app``): cookies
+are then ``Secure`` even behind a proxy that does not say so."""
+
+
 def _https() -> bool:
-    return str(bottle.request.urlparts.scheme) == "https"
+    return PUBLIC_HTTPS or str(bottle.request.urlparts.scheme) == "https"
 
 
 def set_cookie(name: str, value: str) -> None:

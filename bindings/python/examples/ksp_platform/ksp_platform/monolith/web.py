@@ -95,6 +95,7 @@ def create_app(settings: common.Settings | None = None) -> bottle.Bottle:
     settings = settings or common.Settings.from_env()
     platform = settings.open()
     tenant = common.tenant(platform, settings.tenant)
+    session.PUBLIC_HTTPS = settings.public_url.startswith("https://")
     # Weapon labels by caas-game's index (the game view's moves) and id.
     labels: dict[str, list[tuple[str, str]]] = {
         rules["id"]: [(w["id"], str(w["names"]["sl"]).upper()) for w in rules["weapons"]]

@@ -111,6 +111,17 @@ async def checked_claims(conn: HTTPConnection) -> caas.Claims:
     return await platform(conn).tokens.averify(tenant(conn), token)
 
 
+async def user_claims(conn: HTTPConnection) -> caas.Claims:
+    """:func:`checked_claims` of a signed-up user: a guest has no data to
+    manage and cannot file requests (403 ``guests_not_allowed``)."""
+    found = await checked_claims(conn)
+    if found.kind != "user":
+        raise Refused(
+            Problem.forbidden("guests_not_allowed", "sign up first: guests have no account")
+        )
+    return found
+
+
 async def body(request: Request) -> dict[str, Any]:
     """The JSON object the request carries (``{}`` when it is empty)."""
     raw = await request.body()
@@ -142,7 +153,8 @@ def ruleset_of(conn: HTTPConnection) -> str:
 
 
 def ok(data: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(data, status_code=status)
+    # Answers carry tokens and personal data: never cached.
+    return JSONResponse(data, status_code=status, headers={"Cache-Control": "no-store"})
 
 
 def problem_response(request: Request, problem: Problem) -> Response:

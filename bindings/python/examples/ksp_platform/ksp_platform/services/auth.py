@@ -20,7 +20,6 @@ from ksp_platform.services._http import (
     EXCEPTION_HANDLERS,
     body,
     checked_claims,
-    claims,
     field,
     ok,
     platform,
@@ -179,7 +178,9 @@ async def user_info(request: Request) -> Response:
       200: {description: the user}
       401: {description: no or an invalid token}
     """
-    return ok(await platform(request).auth.auser(tenant(request), claims(request).sub))
+    return ok(
+        await platform(request).auth.auser(tenant(request), (await checked_claims(request)).sub)
+    )
 
 
 async def refresh(request: Request) -> Response:

@@ -5,6 +5,8 @@ rule set, and erasing them — a data-subject erasure of one category
 
 from __future__ import annotations
 
+import re
+
 import caas
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -12,15 +14,22 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ksp_platform import common
-from ksp_platform.services._http import EXCEPTION_HANDLERS, claims, ok, platform, ruleset_of, tenant
+from ksp_platform.services._http import (
+    EXCEPTION_HANDLERS,
+    checked_claims,
+    ok,
+    platform,
+    ruleset_of,
+    tenant,
+)
 
 
 def _number(request: Request, name: str, default: int) -> int:
     value = request.query_params.get(name)
     if value is None:
         return default
-    if not value.isdecimal():
-        raise caas.InvalidInput(f"`{name}` must be a number", field=name)
+    if not re.fullmatch("[0-9]{1,6}", value) or int(value) == 0:
+        raise caas.InvalidInput(f"`{name}` is a number from 1 to 999999", field=name)
     return int(value)
 
 
@@ -37,7 +46,7 @@ async def matches(request: Request) -> Response:
     """
     found = await platform(request).games.ahistory(
         tenant(request),
-        claims(request).sub,
+        (await checked_claims(request)).sub,
         ruleset=ruleset_of(request),
         page=_number(request, "page", 1),
         per_page=_number(request, "per_page", 20),
@@ -53,7 +62,7 @@ async def erase(request: Request) -> Response:
     responses:
       200: {description: the erasure report (records per source, what legal holds retained)}
     """
-    sub = claims(request).sub
+    sub = (await checked_claims(request)).sub
     report = await platform(request).privacy.aerase_category(
         tenant(request), sub, common.GAME_HISTORY, part=ruleset_of(request), by=sub
     )

@@ -29,6 +29,7 @@ SCHEMAS = SchemaGenerator(
 )
 
 REGISTRY = CollectorRegistry()
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 REQUESTS = Counter(
     "ksp_http_requests", "HTTP requests", ["method", "route", "status"], registry=REGISTRY
 )
@@ -154,5 +155,7 @@ class Metrics:
         try:
             await self.app(scope, receive, sending)
         finally:
-            LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
-            REQUESTS.labels(scope["method"], route, str(status)).inc()
+            # A bounded label set: any token is a valid HTTP method.
+            method = scope["method"] if scope["method"] in METHODS else "other"
+            LATENCY.labels(method, route).observe(time.perf_counter() - started)
+            REQUESTS.labels(method, route, str(status)).inc()

@@ -20,11 +20,11 @@ from ksp_platform import common
 from ksp_platform.services._http import (
     EXCEPTION_HANDLERS,
     body,
-    claims,
     field,
     ok,
     platform,
     tenant,
+    user_claims,
 )
 
 
@@ -36,7 +36,9 @@ async def consents(request: Request) -> Response:
     responses:
       200: {description: "{purposes, consents}"}
     """
-    given = await platform(request).privacy.aconsents(tenant(request), claims(request).sub)
+    given = await platform(request).privacy.aconsents(
+        tenant(request), (await user_claims(request)).sub
+    )
     return ok({"purposes": list(common.PURPOSES), "consents": given})
 
 
@@ -53,7 +55,7 @@ async def give(request: Request) -> Response:
     version = field(await body(request), "notice_version", required=False) or "v1"
     given = await platform(request).privacy.agive_consent(
         tenant(request),
-        claims(request).sub,
+        (await user_claims(request)).sub,
         {"purpose": request.path_params["purpose"], "notice_version": version},
     )
     return ok(given, 201)
@@ -68,7 +70,7 @@ async def withdraw(request: Request) -> Response:
       200: {description: the withdrawn consent}
     """
     withdrawn = await platform(request).privacy.awithdraw_consent(
-        tenant(request), claims(request).sub, request.path_params["purpose"]
+        tenant(request), (await user_claims(request)).sub, request.path_params["purpose"]
     )
     return ok(withdrawn)
 
@@ -81,7 +83,11 @@ async def export(request: Request) -> Response:
     responses:
       200: {description: "{document, manifest}"}
     """
-    return ok(await platform(request).privacy.aexport_subject(tenant(request), claims(request).sub))
+    return ok(
+        await platform(request).privacy.aexport_subject(
+            tenant(request), (await user_claims(request)).sub
+        )
+    )
 
 
 async def erasure(request: Request) -> Response:
@@ -94,7 +100,7 @@ async def erasure(request: Request) -> Response:
       202: {description: the request, received (the tenant's administrator verifies and approves it)}
     """
     method = field(await body(request), "method", required=False)
-    sub = claims(request).sub
+    sub = (await user_claims(request)).sub
     request_body: dict[str, object] = {"kind": "erasure"}
     if method is not None:
         request_body["method"] = method

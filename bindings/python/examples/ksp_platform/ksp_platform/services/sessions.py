@@ -21,12 +21,13 @@ from ksp_platform import common
 from ksp_platform.services._http import (
     EXCEPTION_HANDLERS,
     body,
-    claims,
+    checked_claims,
     field,
     ok,
     platform,
     ruleset_of,
     tenant,
+    user_claims,
 )
 from ksp_platform.services.game import weapon_of
 
@@ -40,11 +41,16 @@ async def start(request: Request) -> Response:
     responses:
       201: {description: "the game (and, against a player, the invite code to join with)"}
     """
-    caller = claims(request)
     data = await body(request)
     target, opponent = data.get("target"), data.get("opponent") or "player"
-    if target is not None and (not isinstance(target, int) or isinstance(target, bool)):
-        raise caas.InvalidInput("`target` must be a number", field="target")
+    if opponent not in ("player", "computer"):
+        raise caas.InvalidInput("`opponent` is `player` or `computer`", field="opponent")
+    if target is not None and (
+        not isinstance(target, int) or isinstance(target, bool) or not 1 <= target <= 1000
+    ):
+        raise caas.InvalidInput("`target` is a number from 1 to 1000", field="target")
+    # A guest plays the computer; other players meet signed-up users.
+    caller = await (checked_claims if opponent == "computer" else user_claims)(request)
     # Matches between players are always kept (each player's history is
     # theirs); against the computer only a subscriber's are.
     keep = opponent != "computer" or await common.akeeps_history(
@@ -73,7 +79,7 @@ async def join(request: Request) -> Response:
     """
     code = field(await body(request), "code")
     game = await platform(request).games.ajoin(
-        tenant(request), request.path_params["id"], claims(request).sub, code
+        tenant(request), request.path_params["id"], (await user_claims(request)).sub, code
     )
     return ok(game)
 
@@ -92,7 +98,7 @@ async def move(request: Request) -> Response:
     # KSPOV's table reads a number for either (water in KSP: the engine refuses).
     weapon = weapon_of("kspov", (await body(request)).get("weapon"))
     played = await platform(request).games.aplay(
-        tenant(request), request.path_params["id"], claims(request).sub, weapon
+        tenant(request), request.path_params["id"], (await checked_claims(request)).sub, weapon
     )
     return ok(played)
 
@@ -107,7 +113,7 @@ async def get(request: Request) -> Response:
       404: {description: no such game (in this tenant)}
     """
     game = await platform(request).games.aget(
-        tenant(request), request.path_params["id"], claims(request).sub
+        tenant(request), request.path_params["id"], (await checked_claims(request)).sub
     )
     return ok(game)
 

@@ -40,6 +40,10 @@ if (obrazec) {
 
 document.querySelectorAll("[data-brisi]").forEach(function (gumb) {
     gumb.addEventListener("click", function () {
+        var vprasanje = gumb.getAttribute("data-potrdi");
+        if (vprasanje && !window.confirm(vprasanje)) {
+            return;
+        }
         brisi(gumb.getAttribute("data-brisi"));
     });
 });

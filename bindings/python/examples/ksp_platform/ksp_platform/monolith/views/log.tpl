@@ -1,10 +1,10 @@
 % rebase('base', title='PRIJAVA')
 <form class="wrapper" id="prijava-obrazec" action="/zacetni_menu/" method="POST">
     <div class="input-box">
-        <input type="text" placeholder="Uporabnik" name="uporabnik" id="uporabnik" autocomplete="username">
+        <input type="text" placeholder="Uporabnik" aria-label="Uporabnik" name="uporabnik" id="uporabnik" autocomplete="username">
     </div>
     <div class="input-box">
-        <input type="password" placeholder="Geslo" name="password" id="password" autocomplete="current-password">
+        <input type="password" placeholder="Geslo" aria-label="Geslo" name="password" id="password" autocomplete="current-password">
     </div>
     <button type="submit" class="btn" id="prijava">Prijava</button>
     <button type="button" class="btn" id="gost">Gost</button>

@@ -10,10 +10,10 @@
     </p>
     % end
     <div class="input-box">
-        <input type="text" placeholder="Uporabniško ime (username)" name="username" value="{{username}}" autocomplete="username" required>
+        <input type="text" placeholder="Uporabniško ime (username)" aria-label="Uporabniško ime" name="username" value="{{username}}" autocomplete="username" required>
     </div>
     <div class="input-box">
-        <input type="password" placeholder="Geslo (password, vsaj 8 znakov)" name="password" autocomplete="new-password" required>
+        <input type="password" placeholder="Geslo (password, vsaj 8 znakov)" aria-label="Geslo" name="password" autocomplete="new-password" required>
     </div>
     <button type="submit" class="btn">Registracija</button>
     <a class="povezava" href="/">Nazaj na prijavo</a>

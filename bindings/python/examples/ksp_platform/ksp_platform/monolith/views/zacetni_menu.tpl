@@ -10,7 +10,7 @@
     % if ima_racun:
     <p class="majhno">
         <a href="/moji_podatki/">Moji podatki (JSON)</a>
-        <button type="button" class="zacetni" data-brisi="/izbrisi_me/">IZBRIŠI MOJ RAČUN</button>
+        <button type="button" class="zacetni" data-brisi="/izbrisi_me/" data-potrdi="Izbrišem vaš račun in vse vaše podatke? Tega ni mogoče razveljaviti.">IZBRIŠI MOJ RAČUN</button>
     </p>
     % end
     <p class="majhno">ID: {{user_id}}</p>
